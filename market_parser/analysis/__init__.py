@@ -1,0 +1,1 @@
+"""Analysis: indicators and period performance computed locally from bars."""

@@ -1,0 +1,1 @@
+"""Configuration: the settings object and how it is loaded."""

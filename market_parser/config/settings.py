@@ -1,0 +1,201 @@
+"""One settings object, read from the environment and Streamlit secrets.
+
+Values come from environment variables first, then from ``.streamlit/secrets.toml``
+(passed in as a mapping so this module never imports Streamlit). `Settings.load`
+validates everything at start and raises `ConfigError` naming the setting, the
+value it got and what is allowed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from market_parser.errors import ConfigError
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+class Secret:
+    """A credential that never shows itself in a repr, a log or a page."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __repr__(self) -> str:
+        return "Secret('***')" if self._value else "Secret('')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the app can be told from outside; see the README's table."""
+
+    openai_api_key: Secret = field(default_factory=lambda: Secret(""))
+    openai_base_url: str | None = None
+    model: str = "gpt-4.1-mini"
+    openai_api: str = "responses"
+    tradier_api_key: Secret = field(default_factory=lambda: Secret(""))
+    tradier_base_url: str = "https://api.tradier.com"
+    polygon_api_key: Secret = field(default_factory=lambda: Secret(""))
+    polygon_base_url: str = "https://api.polygon.io"
+    offline: bool = False
+    data_dir: Path = Path("data")
+    query_timeout: float = 30.0
+    max_question_chars: int = 2000
+    http_connect_timeout: float = 3.05
+    http_read_timeout: float = 10.0
+    log_level: str = "INFO"
+    log_format: str = "json"
+
+    @classmethod
+    def load(
+        cls,
+        environ: Mapping[str, str] | None = None,
+        secrets: Mapping[str, Any] | None = None,
+    ) -> Settings:
+        """Build settings from ``environ`` (default ``os.environ``) and ``secrets``."""
+        source = _Source(os.environ if environ is None else environ, secrets or {})
+        settings = cls(
+            openai_api_key=Secret(source.text("OPENAI_API_KEY")),
+            openai_base_url=source.text("OPENAI_BASE_URL") or None,
+            model=source.text("MARKET_PARSER_MODEL") or cls.model,
+            openai_api=source.choice(
+                "MARKET_PARSER_OPENAI_API", ("responses", "chat_completions")
+            ),
+            tradier_api_key=Secret(source.text("TRADIER_API_KEY")),
+            tradier_base_url=source.url("TRADIER_BASE_URL", cls.tradier_base_url),
+            polygon_api_key=Secret(source.text("POLYGON_API_KEY")),
+            polygon_base_url=source.url("POLYGON_BASE_URL", cls.polygon_base_url),
+            offline=source.flag("MARKET_PARSER_OFFLINE"),
+            data_dir=Path(source.text("MARKET_PARSER_DATA_DIR") or cls.data_dir),
+            query_timeout=source.number(
+                "MARKET_PARSER_QUERY_TIMEOUT", cls.query_timeout, low=1, high=600
+            ),
+            max_question_chars=int(
+                source.number(
+                    "MARKET_PARSER_MAX_QUESTION_CHARS",
+                    cls.max_question_chars,
+                    low=20,
+                    high=100_000,
+                )
+            ),
+            http_connect_timeout=source.number(
+                "MARKET_PARSER_HTTP_CONNECT_TIMEOUT",
+                cls.http_connect_timeout,
+                low=0.1,
+                high=60,
+            ),
+            http_read_timeout=source.number(
+                "MARKET_PARSER_HTTP_READ_TIMEOUT",
+                cls.http_read_timeout,
+                low=0.1,
+                high=300,
+            ),
+            log_level=source.choice(
+                "LOG_LEVEL", ("INFO", "DEBUG", "WARNING", "ERROR", "CRITICAL")
+            ),
+            log_format=source.choice("LOG_FORMAT", ("json", "text")),
+        )
+        return settings
+
+    @property
+    def use_openai(self) -> bool:
+        return bool(self.openai_api_key) and not self.offline
+
+    @property
+    def use_tradier(self) -> bool:
+        return bool(self.tradier_api_key) and not self.offline
+
+    @property
+    def use_polygon(self) -> bool:
+        return bool(self.polygon_api_key) and not self.offline
+
+    def secret_values(self) -> list[str]:
+        """Every configured credential, for redaction."""
+        return [
+            getattr(self, f.name).reveal()
+            for f in fields(self)
+            if isinstance(getattr(self, f.name), Secret) and getattr(self, f.name)
+        ]
+
+
+class _Source:
+    """Reads one setting at a time from the environment, then the secrets."""
+
+    def __init__(self, environ: Mapping[str, str], secrets: Mapping[str, Any]):
+        self._environ = environ
+        self._secrets = secrets
+
+    def text(self, name: str) -> str:
+        value = self._environ.get(name)
+        if value is None:
+            value = self._secrets.get(name)
+        return "" if value is None else str(value).strip()
+
+    def flag(self, name: str) -> bool:
+        value = self.text(name).lower()
+        if value in _TRUE:
+            return True
+        if value in _FALSE:
+            return False
+        raise ConfigError(
+            f"{name}={value!r} is not a yes/no value. Use 1 or 0 (true/false also work)."
+        )
+
+    def choice(self, name: str, allowed: tuple[str, ...]) -> str:
+        value = self.text(name)
+        if not value:
+            return allowed[0]
+        normalized = value.upper() if allowed[0].isupper() else value.lower()
+        if normalized not in allowed:
+            raise ConfigError(
+                f"{name}={value!r} is not allowed. Use one of: {', '.join(allowed)}."
+            )
+        return normalized
+
+    def number(self, name: str, default: float, *, low: float, high: float) -> float:
+        value = self.text(name)
+        if not value:
+            return default
+        try:
+            number = float(value)
+        except ValueError:
+            raise ConfigError(
+                f"{name}={value!r} is not a number. Use a value from {low:g} to {high:g}."
+            ) from None
+        if not low <= number <= high:
+            raise ConfigError(
+                f"{name}={value!r} is out of range. Use a value from {low:g} to {high:g}."
+            )
+        return number
+
+    def url(self, name: str, default: str) -> str:
+        value = self.text(name)
+        if not value:
+            return default
+        if not value.startswith(("http://", "https://")):
+            raise ConfigError(
+                f"{name}={value!r} is not an http(s) URL. "
+                "Use a full base URL such as https://api.example.com."
+            )
+        return value.rstrip("/")

@@ -1,0 +1,1 @@
+"""Market data: provider clients (Tradier, Polygon, offline) behind one interface."""

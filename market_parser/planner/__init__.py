@@ -1,0 +1,1 @@
+"""The offline planner: a small grammar that turns a question into tool calls."""
