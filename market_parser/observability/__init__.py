@@ -1,0 +1,1 @@
+"""Logs, metrics, resource sampling, history, alerts and health for the running app."""

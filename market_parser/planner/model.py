@@ -1,0 +1,192 @@
+"""The offline planner behind the SDK's `Model` interface.
+
+It is stateless: each call re-reads the conversation the Runner passes in. On
+the first turn of a question it parses the latest user message (earlier ones
+give follow-ups their ticker) and answers with function calls; once the tool
+outputs are in the input, it writes the answer from them. "Today" comes from
+the agent's instructions, the same line an LLM reads.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from agents import ModelResponse, Usage
+from agents.models.interface import Model
+from openai.types.responses import (
+    ResponseFunctionToolCall,
+    ResponseOutputMessage,
+    ResponseOutputText,
+)
+
+from market_parser.planner.calls import plan_calls
+from market_parser.planner.parser import parse
+from market_parser.planner.plan import Intent, Plan
+from market_parser.planner.writer import write_answer
+
+MODEL_NAME = "offline-planner"
+# Follow-ups rarely reach further back; this bounds the replay on long chats.
+MAX_REPLAYED_QUESTIONS = 12
+_TODAY = re.compile(r"Today is (\d{4}-\d{2}-\d{2})")
+
+
+@dataclass
+class Conversation:
+    """The user's questions so far and the tool results of the current one."""
+
+    questions: list[str] = field(default_factory=list)
+    calls: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
+    results: list[tuple[str, dict[str, Any], dict[str, Any]]] = field(
+        default_factory=list
+    )
+    answered_tools: bool = False
+
+    @classmethod
+    def read(cls, items: str | list[Any]) -> Conversation:
+        conversation = cls()
+        if isinstance(items, str):
+            conversation.questions.append(items)
+            return conversation
+        for item in items:
+            conversation._add(_as_dict(item))
+
+        return conversation
+
+    def _add(self, item: dict[str, Any]) -> None:
+        kind = item.get("type")
+        if item.get("role") == "user" and kind in (None, "message"):
+            self.questions.append(_text_of(item.get("content")))
+            self.calls.clear()
+            self.results.clear()
+            self.answered_tools = False
+        elif kind == "function_call":
+            arguments = _json_object(item.get("arguments"))
+            self.calls[item["call_id"]] = (item["name"], arguments)
+        elif kind == "function_call_output":
+            self.answered_tools = True
+            name, arguments = self.calls.get(item["call_id"], ("", {}))
+            self.results.append((name, arguments, _json_object(item.get("output"))))
+
+
+def _as_dict(item: Any) -> dict[str, Any]:
+    if isinstance(item, dict):
+        return item
+    return item.model_dump(exclude_unset=True)
+
+
+def _text_of(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return " ".join(
+            part.get("text", "") for part in content if isinstance(part, dict)
+        )
+    return ""
+
+
+def _json_object(text: Any) -> dict[str, Any]:
+    if isinstance(text, dict):
+        return text
+    try:
+        value = json.loads(text or "{}")
+    except (TypeError, ValueError):
+        return {"kind": "error", "error": "unreadable", "message": str(text)[:200]}
+    return value if isinstance(value, dict) else {"value": value}
+
+
+def today_from(instructions: str | None) -> date:
+    """The "Today is YYYY-MM-DD" date in the instructions, else the real date."""
+    match = _TODAY.search(instructions or "")
+    return date.fromisoformat(match.group(1)) if match else date.today()
+
+
+def plan_for(questions: list[str], today: date) -> Plan:
+    """Parse the latest question in the light of the ones before it."""
+    previous: Plan | None = None
+    for question in questions[-MAX_REPLAYED_QUESTIONS:-1]:
+        plan = parse(question, today, previous)
+        if Intent.HELP not in plan.intents:
+            previous = plan
+
+    return parse(questions[-1] if questions else "", today, previous)
+
+
+class OfflinePlanner(Model):
+    """A deterministic model: grammar in, tool calls out, answer from results."""
+
+    async def get_response(
+        self,
+        system_instructions: str | None,
+        input: str | list[Any],
+        model_settings: Any,
+        tools: list[Any],
+        output_schema: Any,
+        handoffs: list[Any],
+        tracing: Any,
+        *,
+        previous_response_id: str | None = None,
+        conversation_id: str | None = None,
+        prompt: Any = None,
+    ) -> ModelResponse:
+        today = today_from(system_instructions)
+        conversation = Conversation.read(input)
+        plan = plan_for(conversation.questions, today)
+        consumed = _estimate_tokens(system_instructions, input)
+        if not conversation.answered_tools:
+            calls = plan_calls(plan, today)
+            if calls:
+                return _response([_function_call(n, a) for n, a in calls], consumed)
+        text = write_answer(plan, conversation.results, today)
+
+        return _response([_message(text)], consumed, _estimate_tokens(text))
+
+    def stream_response(self, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:
+        raise NotImplementedError("The offline planner does not stream.")
+
+
+def _function_call(name: str, arguments: dict[str, Any]) -> ResponseFunctionToolCall:
+    # Call ids must be unique for the whole stored conversation, not only this
+    # run: the SDK matches outputs to calls by id when it replays a session.
+    call_id = f"call_{uuid.uuid4().hex[:24]}"
+    return ResponseFunctionToolCall(
+        type="function_call",
+        id=f"fc_{call_id[5:]}",
+        call_id=call_id,
+        name=name,
+        arguments=json.dumps(arguments),
+        status="completed",
+    )
+
+
+def _message(text: str) -> ResponseOutputMessage:
+    return ResponseOutputMessage(
+        id=f"msg_{uuid.uuid4().hex[:24]}",
+        type="message",
+        role="assistant",
+        status="completed",
+        content=[ResponseOutputText(type="output_text", text=text, annotations=[])],
+    )
+
+
+def _estimate_tokens(*parts: Any) -> int:
+    """About four characters a token, as OpenAI's rule of thumb has it."""
+    size = sum(len(p if isinstance(p, str) else json.dumps(p, default=str)) for p in parts)
+    return max(1, size // 4)
+
+
+def _response(output: list[Any], tokens_in: int, tokens_out: int = 0) -> ModelResponse:
+    if not tokens_out:
+        tokens_out = _estimate_tokens([item.model_dump() for item in output])
+    usage = Usage(
+        requests=1,
+        input_tokens=tokens_in,
+        output_tokens=tokens_out,
+        total_tokens=tokens_in + tokens_out,
+    )
+    return ModelResponse(output=output, usage=usage, response_id=None)

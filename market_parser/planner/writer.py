@@ -1,0 +1,306 @@
+"""Write the planner's answer, in Markdown, from the tools' results."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from market_parser.planner.plan import Intent, Plan
+
+Result = tuple[str, dict[str, Any], dict[str, Any]]
+
+HELP_TEXT = (
+    "I answer questions about stocks and options. Try, for example:\n"
+    "- What is Apple's stock price?\n"
+    "- How did MSFT do last week?\n"
+    "- RSI and MACD for IBM\n"
+    "- Support and resistance levels for $MSFT\n"
+    "- Compare AAPL, MSFT and IBM over the past month\n"
+    "- AAPL puts for the nearest expiration\n"
+    "- Is the market open right now?"
+)
+
+
+def write_answer(plan: Plan, results: list[Result], today: date) -> str:
+    """The answer to ``plan`` from ``results``: one paragraph or table per result."""
+    if Intent.HELP in plan.intents or not results:
+        return _help(plan)
+    parts = [_write_one(plan, result) for _name, _args, result in results]
+
+    return "\n\n".join(part for part in parts if part)
+
+
+def _help(plan: Plan) -> str:
+    if plan.question.strip() and Intent.HELP in plan.intents:
+        return "That is not a market question I can answer. " + HELP_TEXT
+    if Intent.HELP not in plan.intents and not plan.tickers:
+        return "Which ticker do you mean? Name one, such as AAPL or $MSFT.\n\n" + HELP_TEXT
+    return HELP_TEXT
+
+
+def _write_one(plan: Plan, result: dict[str, Any]) -> str:
+    writer = _WRITERS.get(result.get("kind", ""), _write_error)
+    return writer(plan, result)
+
+
+# Numbers as a reader expects them.
+
+
+def money(value: float | None) -> str:
+    return "n/a" if value is None else f"${value:,.2f}"
+
+
+def signed_money(value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    sign = "+" if value >= 0 else "−"
+    return f"{sign}${abs(value):,.2f}"
+
+
+def percent(value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    sign = "+" if value >= 0 else "−"
+    return f"{sign}{abs(value):.2f}%"
+
+
+def shares(value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if abs(value) >= size:
+            return f"{value / size:.2f}{suffix}"
+    return f"{value:,.0f}"
+
+
+def weekday(iso_day: str | None) -> str:
+    if not iso_day:
+        return "n/a"
+    day = date.fromisoformat(iso_day[:10])
+    return f"{day:%a} {day.isoformat()}"
+
+
+def direction(change: float | None) -> str:
+    if change is None:
+        return "unchanged"
+    return "up" if change > 0 else "down" if change < 0 else "unchanged"
+
+
+def _write_quotes(plan: Plan, result: dict[str, Any]) -> str:
+    lines = []
+    ohlc = Intent.OHLC in plan.intents
+    live = "offline" not in result.get("source", "").lower()
+    for quote in result["quotes"]:
+        lines.append(_ohlc_line(quote) if ohlc else _price_line(quote, live))
+    lines.extend(_unknown_lines(result))
+
+    return "\n\n".join(lines)
+
+
+def _price_line(quote: dict[str, Any], live: bool) -> str:
+    verb = "last traded at" if live else "closed at"
+    line = f"**{quote['symbol']}** {verb} **{money(quote['last'])}**"
+    if quote.get("as_of"):
+        line += f" ({weekday(quote['as_of'])})"
+    if quote.get("change") is not None:
+        line += (
+            f", {direction(quote['change'])} {signed_money(quote['change'])} "
+            f"({percent(quote.get('change_pct'))}) from the previous close of "
+            f"{money(quote.get('prev_close'))}"
+        )
+    line += "."
+    if quote.get("low") is not None and quote.get("high") is not None:
+        line += f" Day range {money(quote['low'])}–{money(quote['high'])}"
+        line += f", volume {shares(quote.get('volume'))}."
+
+    return line
+
+
+def _ohlc_line(quote: dict[str, Any]) -> str:
+    when = weekday(quote.get("as_of"))
+    return (
+        f"**{quote['symbol']}** on {when}: open **{money(quote.get('open'))}**, "
+        f"high **{money(quote.get('high'))}**, low **{money(quote.get('low'))}**, "
+        f"close **{money(quote.get('last'))}** "
+        f"({percent(quote.get('change_pct'))} on the day), "
+        f"volume {shares(quote.get('volume'))}."
+    )
+
+
+def _unknown_lines(result: dict[str, Any]) -> list[str]:
+    if not result.get("unknown"):
+        return []
+    names = ", ".join(result["unknown"])
+    line = f"No data for {names} in {result.get('source', 'the data source')}."
+    if result.get("available"):
+        line += f" Available tickers: {', '.join(result['available'])}."
+
+    return [line]
+
+
+def _write_history(plan: Plan, result: dict[str, Any]) -> str:
+    perf = result["performance"]
+    ticker = result["ticker"]
+    parts = []
+    if result.get("note"):
+        parts.append(f"_{result['note']}_")
+    if perf["start_day"] == perf["end_day"]:
+        parts.append(_day_line(ticker, perf, result))
+    else:
+        parts.append(_period_line(ticker, plan, perf))
+    if Intent.VOLUME in plan.intents:
+        parts.append(_volume_line(ticker, result["volume"]))
+    if result.get("include_bars"):
+        parts.append(bars_table(result["bars"]))
+
+    return "\n\n".join(parts)
+
+
+def _day_line(ticker: str, perf: dict[str, Any], result: dict[str, Any]) -> str:
+    bar = result["bars"][-1]
+    line = (
+        f"**{ticker}** on {weekday(perf['end_day'])}: open {money(bar['open'])}, "
+        f"high {money(bar['high'])}, low {money(bar['low'])}, "
+        f"close **{money(bar['close'])}**"
+    )
+    if perf.get("change") is not None:
+        line += f" ({signed_money(perf['change'])}, {percent(perf['change_pct'])})"
+
+    return line + f", volume {shares(bar['volume'])}."
+
+
+def _period_line(ticker: str, plan: Plan, perf: dict[str, Any]) -> str:
+    label = plan.period.label if plan.period else "over the period"
+    base = perf.get("base_price")
+    line = (
+        f"**{ticker}** {label} ({perf['start_day']} to {perf['end_day']}, "
+        f"{perf['sessions']} sessions): {direction(perf['change'])} "
+        f"**{percent(perf['change_pct'])}** ({signed_money(perf['change'])}), "
+        f"from {money(base)} to a close of **{money(perf['close'])}**."
+    )
+    line += (
+        f" High {money(perf['high'])} on {perf['high_day']}, "
+        f"low {money(perf['low'])} on {perf['low_day']}."
+    )
+
+    return line
+
+
+def _volume_line(ticker: str, volume: dict[str, Any]) -> str:
+    return (
+        f"Volume: {ticker} averaged {shares(volume.get('recent_average'))} shares a "
+        f"day over the period, {percent(volume.get('change_pct'))} against the "
+        f"{shares(volume.get('prior_average'))} average before it: "
+        f"**{volume.get('direction', 'flat')}**."
+    )
+
+
+def bars_table(bars: list[dict[str, Any]], limit: int = 30) -> str:
+    rows = ["| Day | Open | High | Low | Close | Volume |", "|---|---:|---:|---:|---:|---:|"]
+    for bar in bars[-limit:]:
+        rows.append(
+            f"| {bar['day']} | {bar['open']:.2f} | {bar['high']:.2f} | "
+            f"{bar['low']:.2f} | {bar['close']:.2f} | {shares(bar['volume'])} |"
+        )
+    return "\n".join(rows)
+
+
+def _write_comparison(plan: Plan, result: dict[str, Any]) -> str:
+    rows = result["rows"]
+    label = plan.period.label if plan.period else "over the past month"
+    first, last = rows[0], rows[-1]
+    lines = [
+        f"Over {label.removeprefix('over ')} ({result['requested']['start']} to "
+        f"{result['requested']['end']}), **{first['ticker']}** did best at "
+        f"**{percent(first['change_pct'])}**"
+        + (
+            f" and **{last['ticker']}** worst at **{percent(last['change_pct'])}**."
+            if len(rows) > 1
+            else "."
+        ),
+        "| Ticker | From | Close | Change | % | High | Low |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        lines.append(
+            f"| {row['ticker']} | {money(row.get('base_price'))} | {money(row['close'])} "
+            f"| {signed_money(row['change'])} | {percent(row['change_pct'])} "
+            f"| {money(row['high'])} | {money(row['low'])} |"
+        )
+    text = lines[0] + "\n\n" + "\n".join(lines[1:])
+    extra = _unknown_lines(result)
+
+    return "\n\n".join([text, *extra])
+
+
+def _write_expirations(plan: Plan, result: dict[str, Any]) -> str:
+    days = result["expirations"]
+    shown = ", ".join(days[:12])
+    more = f" and {len(days) - 12} more" if len(days) > 12 else ""
+    line = (
+        f"**{result['ticker']}** options expire on {shown}{more}. "
+        f"The nearest is **{weekday(days[0])}**."
+    )
+    if result.get("modeled"):
+        line += (
+            " _These are modeled expirations (standard weekly and monthly dates as "
+            "of the data's last day), not a live listing._"
+        )
+
+    return line
+
+
+def _write_chain(plan: Plan, result: dict[str, Any]) -> str:
+    contracts = result["contracts"]
+    side = {"call": "calls", "put": "puts"}.get(result["side"], "calls and puts")
+    line = (
+        f"**{result['ticker']}** {side} expiring **{weekday(result['expiration'])}**, "
+        f"near the underlying price of {money(result.get('underlying_price'))}:"
+    )
+    rows = ["| Type | Strike | Bid | Ask | Last | IV | Delta |", "|---|---:|---:|---:|---:|---:|---:|"]
+    for c in contracts:
+        iv = "n/a" if c.get("iv") is None else f"{c['iv'] * 100:.1f}%"
+        delta = "n/a" if c.get("delta") is None else f"{c['delta']:.2f}"
+        rows.append(
+            f"| {c['type']} | {c['strike']:.2f} | {money(c.get('bid'))} | "
+            f"{money(c.get('ask'))} | {money(c.get('last'))} | {iv} | {delta} |"
+        )
+    parts = [line, "\n".join(rows)]
+    if result.get("modeled"):
+        parts.append(
+            "_Modeled prices: Black-Scholes from the last close and 30-day realized "
+            "volatility. These are not market quotes._"
+        )
+
+    return "\n\n".join(parts)
+
+
+def _write_market_status(plan: Plan, result: dict[str, Any]) -> str:
+    state = result["state"]
+    line = f"The US stock market is **{state}**"
+    if result.get("next_change") and result.get("next_state"):
+        line += f"; it changes to {result['next_state']} at {result['next_change']}"
+    line += "."
+    if result.get("description"):
+        line += f" {result['description']}"
+
+    return line
+
+
+def _write_error(plan: Plan, result: dict[str, Any]) -> str:
+    message = result.get("message") or "The data source could not answer."
+    if result.get("error") == "upstream":
+        return f"{message} Please try again in a moment."
+    return message
+
+
+_WRITERS: dict[str, Callable[[Plan, dict[str, Any]], str]] = {
+    "quotes": _write_quotes,
+    "history": _write_history,
+    "comparison": _write_comparison,
+    "expirations": _write_expirations,
+    "options_chain": _write_chain,
+    "market_status": _write_market_status,
+    "error": _write_error,
+}

@@ -1,0 +1,1 @@
+"""What the Streamlit pages share: start-up and rendering of answers."""

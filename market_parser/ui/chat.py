@@ -1,0 +1,83 @@
+"""Render answers on the chat page: text, a price chart, an options table, a footer.
+
+Plotly is imported only when a chart is drawn, so the page paints its input
+before paying for it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from market_parser.service.answer import Answer, ToolRun
+
+EXAMPLES = (
+    "What is Apple's stock price?",
+    "How did MSFT do last week?",
+    "RSI and MACD for IBM",
+    "Compare AAPL, MSFT and IBM over the past month",
+    "AAPL puts for the nearest expiration",
+    "Is the market open right now?",
+)
+
+
+def render_answer(answer: Answer, key: str) -> None:
+    """Draw one assistant message: text, then charts and tables, then the footer."""
+    if answer.ok:
+        st.markdown(answer.text)
+    elif answer.outcome == "rejected":
+        st.warning(answer.text)
+    else:
+        st.error(answer.text)
+    for index, tool in enumerate(answer.tools):
+        _render_tool(tool, f"{key}-{index}")
+    if answer.ok:
+        st.caption(f"{answer.footer()} · ref {answer.correlation_id}")
+    else:
+        st.caption(f"ref {answer.correlation_id}")
+
+
+def _render_tool(tool: ToolRun, key: str) -> None:
+    result = tool.result
+    kind = result.get("kind")
+    if kind in ("history", "technicals") and result.get("bars"):
+        _price_chart(result, key)
+    elif kind == "options_chain" and result.get("contracts"):
+        _chain_table(result)
+
+
+def _price_chart(result: dict[str, Any], key: str) -> None:
+    import plotly.graph_objects as go
+
+    bars = result["bars"]
+    days = [bar["day"] for bar in bars]
+    figure = go.Figure(
+        go.Candlestick(
+            x=days,
+            open=[bar["open"] for bar in bars],
+            high=[bar["high"] for bar in bars],
+            low=[bar["low"] for bar in bars],
+            close=[bar["close"] for bar in bars],
+            name=result["ticker"],
+        )
+    )
+    figure.update_layout(
+        title=f"{result['ticker']} daily prices to {days[-1]}",
+        height=320,
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        xaxis_rangeslider_visible=False,
+        xaxis_type="category" if len(days) <= 10 else "date",
+    )
+    st.plotly_chart(figure, key=f"chart-{key}", width="stretch")
+
+
+def _chain_table(result: dict[str, Any]) -> None:
+    label = f"{result['ticker']} options expiring {result['expiration']}"
+    if result.get("modeled"):
+        label += " (modeled prices, not market quotes)"
+    st.caption(label)
+    columns = ("type", "strike", "bid", "ask", "last", "iv", "delta", "gamma",
+               "theta", "vega", "volume", "open_interest")
+    rows = [{name: c.get(name) for name in columns} for c in result["contracts"]]
+    st.dataframe(rows, hide_index=True, width="stretch")
