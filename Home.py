@@ -38,9 +38,7 @@ for index, message in enumerate(state["messages"]):
         else:
             render_answer(message["answer"], key=str(index))
 
-typed = st.chat_input(
-    "Ask a market question", max_chars=settings.max_question_chars
-)
+typed = st.chat_input("Ask a market question", max_chars=settings.max_question_chars)
 question = typed or state.pop("pending", None)
 if question:
     state["messages"].append({"role": "user", "text": question})

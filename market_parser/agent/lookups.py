@@ -16,6 +16,7 @@ from market_parser.analysis.performance import performance
 from market_parser.analysis.technicals import technical_summary
 from market_parser.analysis.volume import volume_trend
 from market_parser.errors import MarketParserError, NoDataError, UnknownTickerError
+from market_parser.market_data import calendar
 from market_parser.market_data.models import Bar, OptionContract, Quote
 
 # A year of daily bars gives SMA/EMA 200 a full window plus room for holidays.
@@ -153,28 +154,43 @@ async def _bars_with_context(
 ) -> tuple[list[Bar], list[Bar]]:
     """Fetch the period and the sessions just before it in one request."""
     fetch_start = start - timedelta(days=CONTEXT_DAYS)
-    bars = await asyncio.to_thread(
-        context.provider.history, symbol, fetch_start, end, interval
-    )
+    try:
+        bars = await asyncio.to_thread(
+            context.provider.history, symbol, fetch_start, end, interval
+        )
+    except NoDataError:
+        raise NoDataError(_empty_range_message(context, symbol, start, end)) from None
     if sessions is not None:
         inside = bars[-sessions:]
     else:
         inside = [bar for bar in bars if start <= bar.day <= end]
     if not inside:
-        raise NoDataError(_empty_range_message(symbol, start, end, bars))
+        raise NoDataError(_empty_range_message(context, symbol, start, end))
     before = [bar for bar in bars if bar.day < inside[0].day]
 
     return before, inside
 
 
-def _empty_range_message(symbol: str, start: date, end: date, bars: list[Bar]) -> str:
-    span = start.isoformat() if start == end else f"{start} to {end}"
-    if start == end and start.weekday() >= 5:
-        return f"{start} was a {start:%A}: there was no trading session for {symbol}."
-    message = f"No trading sessions for {symbol} on {span}."
-    if bars:
-        message += f" The last session before it was {bars[-1].day}."
+def _empty_range_message(
+    context: AgentContext, symbol: str, start: date, end: date
+) -> str:
+    span = f"on {start}" if start == end else f"from {start} to {end}"
+    message = f"No trading sessions for {symbol} {span}."
+    coverage = getattr(context.provider, "coverage", None)
+    if coverage is not None:
+        first, last = coverage(symbol)
+        message += f" The data for {symbol} covers {first} to {last}."
     return message
+
+
+async def _session_before(
+    context: AgentContext, symbol: str, day: date
+) -> tuple[list[Bar], list[Bar]]:
+    """The last session before a closed ``day``, if it is within a week."""
+    before, inside = await _bars_with_context(
+        context, symbol, day - timedelta(days=7), day, None
+    )
+    return before + inside[:-1], inside[-1:]
 
 
 async def price_history(
@@ -189,9 +205,17 @@ async def price_history(
 ) -> dict[str, Any]:
     symbol = _symbol(ticker)
     start, end, count = resolve_period(context, start_date, end_date, sessions)
-    before, inside = await _bars_with_context(
-        context, symbol, start, end, count, interval
-    )
+    try:
+        before, inside = await _bars_with_context(
+            context, symbol, start, end, count, interval
+        )
+    except NoDataError as exc:
+        if start != end:
+            raise
+        try:
+            before, inside = await _session_before(context, symbol, start)
+        except NoDataError:
+            raise exc from None
     prior_close = before[-1].close if before else None
     result: dict[str, Any] = {
         "kind": "history",
@@ -207,7 +231,13 @@ async def price_history(
     if count is not None:
         result["requested"]["sessions"] = count
     if start == end and inside[-1].day != start:
-        result["note"] = f"No session on {start}; showing {inside[-1].day}."
+        reason = calendar.closure_reason(start) or (
+            "a weekend" if start.weekday() >= 5 else "no session"
+        )
+        result["note"] = (
+            f"The market was closed on {start:%a} {start} ({reason}); "
+            f"showing the last session before it, {inside[-1].day}."
+        )
 
     return result
 
@@ -243,7 +273,9 @@ async def comparison(
             rows.append({"ticker": symbol, **row})
     if not rows:
         raise UnknownTickerError(
-            unknown or symbols, source=context.provider.label, available=_available(context)
+            unknown or symbols,
+            source=context.provider.label,
+            available=_available(context),
         )
     rows.sort(key=lambda row: row["change_pct"], reverse=True)
     result: dict[str, Any] = {
@@ -265,7 +297,9 @@ async def technicals(context: AgentContext, *, ticker: str) -> dict[str, Any]:
     symbol = _symbol(ticker)
     end = context.today
     start = end - timedelta(days=TECHNICALS_LOOKBACK_DAYS)
-    bars = await asyncio.to_thread(context.provider.history, symbol, start, end, "daily")
+    bars = await asyncio.to_thread(
+        context.provider.history, symbol, start, end, "daily"
+    )
     if not bars:
         raise NoDataError(f"No daily bars for {symbol} in the year to {end}.")
     summary = technical_summary(bars).to_dict()
@@ -313,7 +347,9 @@ def choose_expiration(listed: list[date], wanted: str) -> date:
     for day in listed:
         if target is not None and day >= target:
             return day
-    raise NoDataError(f"No expiration on or after {wanted}; listed: {_listing(listed)}.")
+    raise NoDataError(
+        f"No expiration on or after {wanted}; listed: {_listing(listed)}."
+    )
 
 
 def _listing(days: list[date]) -> str:

@@ -31,7 +31,9 @@ def choose_model(settings: Settings) -> ModelChoice:
     """Build the model the settings ask for, and set tracing to match."""
     # Traces export to OpenAI with the same key; with no key the SDK would warn
     # on every run, and with another server's key it would leak traces there.
-    set_tracing_disabled(not settings.use_openai or settings.openai_base_url is not None)
+    set_tracing_disabled(
+        not settings.use_openai or settings.openai_base_url is not None
+    )
     if not settings.use_openai:
         return ModelChoice(OfflinePlanner(), MODEL_NAME, offline=True)
 

@@ -65,8 +65,10 @@ def support_resistance(
     fraction of price) of a cluster's mean join that cluster: its mean is the
     level and its size the touches, so a level the price turned at from either
     side counts every time. Levels below the last close are supports, above it
-    resistances; the ``count`` with the most touches (then the nearest) are
-    kept and returned nearest first.
+    resistances. Of each side the nearest ``count`` touched at least twice are
+    kept, single touches filling any places left, nearest first. When a side
+    has none, because the close is at the period's low (or high), that
+    extreme itself is the one level offered if it lies on that side.
     """
     if not bars:
         raise ValueError("support and resistance need at least one bar")
@@ -75,12 +77,18 @@ def support_resistance(
     clusters = _cluster(_swings(window, span), tolerance)
     supports = [level for level in clusters if level.price < last_close]
     resistances = [level for level in clusters if level.price > last_close]
+    lowest = min(window, key=lambda bar: bar.low)
+    highest = max(window, key=lambda bar: bar.high)
+    if not supports and lowest.low < last_close:
+        supports = [Level(lowest.low, 1, lowest.day)]
+    if not resistances and highest.high > last_close:
+        resistances = [Level(highest.high, 1, highest.day)]
 
     return Levels(
         as_of=window[-1].day,
         last_close=last_close,
-        supports=_strongest(supports, last_close, count),
-        resistances=_strongest(resistances, last_close, count),
+        supports=_nearest(supports, last_close, count),
+        resistances=_nearest(resistances, last_close, count),
         sessions=len(window),
     )
 
@@ -129,8 +137,8 @@ def _cluster(points: list[tuple[float, date]], tolerance: float) -> list[Level]:
     ]
 
 
-def _strongest(levels: list[Level], close: float, count: int) -> tuple[Level, ...]:
-    """The ``count`` levels with the most touches, then nearest; nearest first."""
-    ranked = sorted(levels, key=lambda lv: (-lv.touches, abs(lv.price - close)))
+def _nearest(levels: list[Level], close: float, count: int) -> tuple[Level, ...]:
+    """The nearest ``count`` levels, preferring those touched at least twice."""
+    ranked = sorted(levels, key=lambda lv: (lv.touches < 2, abs(lv.price - close)))
 
     return tuple(sorted(ranked[:count], key=lambda lv: abs(lv.price - close)))

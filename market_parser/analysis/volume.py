@@ -102,7 +102,7 @@ def _direction(change_pct: float | None) -> VolumeDirection | None:
 def _pct_change(value: float, base: float | None) -> float | None:
     if not base:
         return None
-    return (value / base - 1.0) * 100.0
+    return (value - base) / base * 100.0
 
 
 def _mean(values: list[int]) -> float:

@@ -66,6 +66,11 @@ class Settings:
     http_read_timeout: float = 10.0
     log_level: str = "INFO"
     log_format: str = "json"
+    alert_latency_seconds: float = 10.0
+    alert_error_rate_percent: float = 10.0
+    alert_cpu_percent: float = 85.0
+    alert_memory_percent: float = 90.0
+    alert_webhook_url: Secret = field(default_factory=lambda: Secret(""))
 
     @classmethod
     def load(
@@ -115,6 +120,22 @@ class Settings:
                 "LOG_LEVEL", ("INFO", "DEBUG", "WARNING", "ERROR", "CRITICAL")
             ),
             log_format=source.choice("LOG_FORMAT", ("json", "text")),
+            alert_latency_seconds=source.number(
+                "ALERT_LATENCY_SECONDS", cls.alert_latency_seconds, low=0.1, high=600
+            ),
+            alert_error_rate_percent=source.number(
+                "ALERT_ERROR_RATE_PERCENT",
+                cls.alert_error_rate_percent,
+                low=0,
+                high=100,
+            ),
+            alert_cpu_percent=source.number(
+                "ALERT_CPU_PERCENT", cls.alert_cpu_percent, low=1, high=10_000
+            ),
+            alert_memory_percent=source.number(
+                "ALERT_MEMORY_PERCENT", cls.alert_memory_percent, low=1, high=100
+            ),
+            alert_webhook_url=Secret(source.url("ALERT_WEBHOOK_URL", "")),
         )
         return settings
 

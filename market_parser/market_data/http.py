@@ -15,7 +15,8 @@ import logging
 import math
 import re
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -183,6 +184,19 @@ class HttpClient:
     def redact(self, text: str) -> str:
         return redact(text, self._secrets)
 
+    @contextmanager
+    def parsing(self, endpoint: str) -> Iterator[None]:
+        """Turn a JSON body of an unexpected shape into `UpstreamFormatError`."""
+        try:
+            yield
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+            reason = _shorten(self.redact(f"{type(exc).__name__}: {exc}"))
+            raise UpstreamFormatError(
+                f"{self.label} answered {endpoint} with JSON we cannot read "
+                f"({reason}). The API may have changed; try again later.",
+                provider=self.provider,
+            ) from exc
+
     def close(self) -> None:
         if self._owns_session:
             self._session.close()
@@ -248,9 +262,9 @@ class HttpClient:
             payload = json.loads(response.content)
         except ValueError as exc:
             raise UpstreamFormatError(
-                f"{self.label} answered {spec.endpoint} with "
-                f"{self.redact(_describe_body(response.content))} instead of JSON "
-                f"(HTTP {status}). Try again later.",
+                f"{self.label} answered {spec.endpoint} (HTTP {status}) with "
+                f"{self.redact(_describe_body(response.content))}, which is not "
+                "usable JSON. Try again later.",
                 provider=self.provider,
                 status=status,
             ) from exc

@@ -51,8 +51,9 @@ COMPANIES = {
 ALIASES = {"GOOGL": "GOOG"}
 
 # Early 2013 Treasury yields were near zero: about 0.10 % for the 3-month bill,
-# 0.15 % for one year and 0.25 % for two. One rate in that band is enough; the
-# choice moves modeled prices by cents at most.
+# 0.15 % for one year and 0.25 % for two. One rate in that band is enough: across
+# it a near-month at-the-money price moves by about 2 cents and even a two-year
+# at-the-money GOOG LEAPS (over $100) by under a dollar.
 RISK_FREE_RATE = 0.0015
 VOLATILITY_RETURNS = 30
 TRADING_DAYS_PER_YEAR = 252
@@ -61,6 +62,12 @@ STRIKE_RANGE = 0.15
 # about what liquid large-cap options showed in 2013.
 SPREAD_FRACTION = 0.04
 MIN_SPREAD = 0.05
+
+# Weekly bars group by ISO week, monthly ones by calendar month.
+_PERIOD_KEYS: dict[str, Callable[[date], Hashable]] = {
+    "weekly": lambda day: day.isocalendar()[:2],
+    "monthly": lambda day: (day.year, day.month),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,7 +192,7 @@ class OfflineProvider:
                 f"there is no session on or before {day}."
             )
         last = series.days[-1]
-        if day > last and calendar.sessions_between(last + timedelta(days=1), day):
+        if day > last and calendar.next_session(last) <= day:
             raise NoDataError(
                 f"{canonical} data covers {series.coverage}, so it has nothing "
                 f"for {day}. Ask about a date in that range."
@@ -246,9 +253,9 @@ class OfflineProvider:
             as_of=_at(today, 16),
             description=(
                 "The offline sample data is not live: this is the market as of the "
-                f"close of its last session, {today:%A} {today}. It next opened "
-                f"{reopen:%A} {reopen} at 9:30 ET. Set a Tradier or Polygon API "
-                "key for live market status."
+                f"close of its last session, {today:%A} {today}; the next session "
+                f"opened {reopen:%A} {reopen} at 9:30 ET. Set a Tradier or Polygon "
+                "API key for live market status."
             ),
             next_change=_at(reopen, 9, 30),
             next_state="open",
@@ -279,10 +286,10 @@ def _load() -> dict[str, _Series]:
     started = time.perf_counter()
     from bokeh_sampledata import stocks
 
+    columns = ("date", "open", "high", "low", "close", "volume")
     loaded = {}
     for symbol in COMPANIES:
         raw = getattr(stocks, symbol)
-        columns = ("date", "open", "high", "low", "close", "volume")
         bars = tuple(
             Bar(date.fromisoformat(day), o, h, lo, c, int(v))
             for day, o, h, lo, c, v in zip(*(raw[k] for k in columns), strict=True)
@@ -298,12 +305,6 @@ def _load() -> dict[str, _Series]:
     )
 
     return loaded
-
-
-_PERIOD_KEYS: dict[str, Callable[[date], Hashable]] = {
-    "weekly": lambda day: day.isocalendar()[:2],
-    "monthly": lambda day: (day.year, day.month),
-}
 
 
 def _aggregate(bars: Sequence[Bar], key: Callable[[date], Hashable]) -> list[Bar]:
@@ -328,7 +329,7 @@ def _aggregate(bars: Sequence[Bar], key: Callable[[date], Hashable]) -> list[Bar
 def _empty_range_message(symbol: str, series: _Series, start: date, end: date) -> str:
     """Why [start, end] holds no session, and what the data does cover."""
     coverage = f"{symbol} data covers {series.coverage}."
-    if calendar.sessions_between(start, end):
+    if calendar.next_session(start - timedelta(days=1)) <= end:
         span = f"on {start}" if start == end else f"from {start} to {end}"
         return f"No {symbol} data {span}: {coverage} Ask about dates in that range."
 

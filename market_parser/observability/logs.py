@@ -76,6 +76,9 @@ _PATTERNS = (
     (re.compile(r"(?<![A-Za-z0-9])sk-[A-Za-z0-9_\-]{16,}"), "***"),
 )
 
+# Every pattern above needs one of these words; text without any skips them all.
+_TRIGGER = r"bearer|basic|authorization|key|token|secret|password|sk-"
+
 _handler: logging.Handler | None = None
 
 
@@ -90,10 +93,13 @@ class Redactor:
         self._secrets = (
             re.compile("|".join(re.escape(s) for s in ordered)) if ordered else None
         )
+        self._gate = re.compile(
+            "|".join([*(re.escape(s) for s in ordered), _TRIGGER]), re.IGNORECASE
+        )
 
     def scrub(self, text: str) -> str:
         """Return ``text`` with every known credential shape replaced."""
-        if not text:
+        if not text or self._gate.search(text) is None:
             return text
         if self._secrets is not None:
             text = self._secrets.sub("***", text)
@@ -134,8 +140,11 @@ class RedactionFilter(logging.Filter):
             record.exc_text = scrub(record.exc_text)
         if record.stack_info:
             record.stack_info = scrub(record.stack_info)
-        for key in _extra_keys(record):
+        keys = _extra_keys(record)
+        for key in keys:
             setattr(record, key, self.redactor.scrub_value(getattr(record, key)))
+        # Saved for the formatter; the leading underscore keeps it out of the fields.
+        record._extra_keys = keys
 
         return True
 
@@ -259,7 +268,8 @@ def _payload(record: logging.LogRecord) -> dict[str, Any]:
         "correlation_id": getattr(record, "correlation_id", None),
         "session": getattr(record, "session", None),
     }
-    for key in _extra_keys(record):
+    keys = getattr(record, "_extra_keys", None)
+    for key in _extra_keys(record) if keys is None else keys:
         name = f"{key}_" if key in _BASE_KEYS else key
         payload[name] = getattr(record, key)
     if record.exc_info and not record.exc_text:

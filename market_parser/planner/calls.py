@@ -35,9 +35,7 @@ def _calls_for(intent: Intent, plan: Plan, today: date) -> list[ToolCall]:
         return [("get_market_status", {})]
     if not tickers:
         return []
-    if intent is Intent.COMPARE or (
-        intent is Intent.PERFORMANCE and len(tickers) > 1
-    ):
+    if intent is Intent.COMPARE or (intent is Intent.PERFORMANCE and len(tickers) > 1):
         return [("compare_performance", {"tickers": tickers, **_period(plan)})]
     if intent in (Intent.PRICE, Intent.OHLC):
         if plan.day is not None and plan.day != today:

@@ -176,7 +176,9 @@ def _message(text: str) -> ResponseOutputMessage:
 
 def _estimate_tokens(*parts: Any) -> int:
     """About four characters a token, as OpenAI's rule of thumb has it."""
-    size = sum(len(p if isinstance(p, str) else json.dumps(p, default=str)) for p in parts)
+    size = sum(
+        len(p if isinstance(p, str) else json.dumps(p, default=str)) for p in parts
+    )
     return max(1, size // 4)
 
 

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from market_parser.planner.plan import Intent, Plan
 
+NEW_YORK = ZoneInfo("America/New_York")
 Result = tuple[str, dict[str, Any], dict[str, Any]]
 
+LIVE_DATA_HINT = (
+    " For other tickers and current prices, set TRADIER_API_KEY or POLYGON_API_KEY."
+)
 HELP_TEXT = (
     "I answer questions about stocks and options. Try, for example:\n"
     "- What is Apple's stock price?\n"
@@ -35,7 +40,9 @@ def _help(plan: Plan) -> str:
     if plan.question.strip() and Intent.HELP in plan.intents:
         return "That is not a market question I can answer. " + HELP_TEXT
     if Intent.HELP not in plan.intents and not plan.tickers:
-        return "Which ticker do you mean? Name one, such as AAPL or $MSFT.\n\n" + HELP_TEXT
+        return (
+            "Which ticker do you mean? Name one, such as AAPL or $MSFT.\n\n" + HELP_TEXT
+        )
     return HELP_TEXT
 
 
@@ -56,6 +63,12 @@ def signed_money(value: float | None) -> str:
         return "n/a"
     sign = "+" if value >= 0 else "−"
     return f"{sign}${abs(value):,.2f}"
+
+
+def signed(value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    return f"{'+' if value >= 0 else '−'}{abs(value):.2f}"
 
 
 def percent(value: float | None) -> str:
@@ -79,6 +92,12 @@ def weekday(iso_day: str | None) -> str:
         return "n/a"
     day = date.fromisoformat(iso_day[:10])
     return f"{day:%a} {day.isoformat()}"
+
+
+def eastern(iso_time: str) -> str:
+    """An ISO timestamp as New York market time: "Mon 2013-03-04 09:30 ET"."""
+    moment = datetime.fromisoformat(iso_time).astimezone(NEW_YORK)
+    return f"{moment:%a %Y-%m-%d %H:%M} ET"
 
 
 def direction(change: float | None) -> str:
@@ -105,7 +124,7 @@ def _price_line(quote: dict[str, Any], live: bool) -> str:
         line += f" ({weekday(quote['as_of'])})"
     if quote.get("change") is not None:
         line += (
-            f", {direction(quote['change'])} {signed_money(quote['change'])} "
+            f", {direction(quote['change'])} {money(abs(quote['change']))} "
             f"({percent(quote.get('change_pct'))}) from the previous close of "
             f"{money(quote.get('prev_close'))}"
         )
@@ -135,6 +154,8 @@ def _unknown_lines(result: dict[str, Any]) -> list[str]:
     line = f"No data for {names} in {result.get('source', 'the data source')}."
     if result.get("available"):
         line += f" Available tickers: {', '.join(result['available'])}."
+    if "offline" in result.get("source", "").lower():
+        line += LIVE_DATA_HINT
 
     return [line]
 
@@ -170,8 +191,21 @@ def _day_line(ticker: str, perf: dict[str, Any], result: dict[str, Any]) -> str:
     return line + f", volume {shares(bar['volume'])}."
 
 
+def period_phrase(plan: Plan, default: str = "over the period") -> str:
+    """How a sentence names the plan's period: "last week", "over the past 3 months"."""
+    if plan.period is None:
+        return default
+    label = plan.period.label
+    words = label.split()
+    if words[0] in ("past", "last") and len(words) > 1 and words[1][0].isdigit():
+        return f"over the {label}"
+    if words[0] == "past":
+        return f"over the {label}"
+    return label
+
+
 def _period_line(ticker: str, plan: Plan, perf: dict[str, Any]) -> str:
-    label = plan.period.label if plan.period else "over the period"
+    label = period_phrase(plan)
     base = perf.get("base_price")
     line = (
         f"**{ticker}** {label} ({perf['start_day']} to {perf['end_day']}, "
@@ -192,12 +226,15 @@ def _volume_line(ticker: str, volume: dict[str, Any]) -> str:
         f"Volume: {ticker} averaged {shares(volume.get('recent_average'))} shares a "
         f"day over the period, {percent(volume.get('change_pct'))} against the "
         f"{shares(volume.get('prior_average'))} average before it: "
-        f"**{volume.get('direction', 'flat')}**."
+        f"**{volume.get('direction') or 'no earlier sessions to compare'}**."
     )
 
 
 def bars_table(bars: list[dict[str, Any]], limit: int = 30) -> str:
-    rows = ["| Day | Open | High | Low | Close | Volume |", "|---|---:|---:|---:|---:|---:|"]
+    rows = [
+        "| Day | Open | High | Low | Close | Volume |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
     for bar in bars[-limit:]:
         rows.append(
             f"| {bar['day']} | {bar['open']:.2f} | {bar['high']:.2f} | "
@@ -208,10 +245,10 @@ def bars_table(bars: list[dict[str, Any]], limit: int = 30) -> str:
 
 def _write_comparison(plan: Plan, result: dict[str, Any]) -> str:
     rows = result["rows"]
-    label = plan.period.label if plan.period else "over the past month"
+    label = period_phrase(plan, "over the past month")
     first, last = rows[0], rows[-1]
     lines = [
-        f"Over {label.removeprefix('over ')} ({result['requested']['start']} to "
+        f"{label[0].upper()}{label[1:]} ({result['requested']['start']} to "
         f"{result['requested']['end']}), **{first['ticker']}** did best at "
         f"**{percent(first['change_pct'])}**"
         + (
@@ -258,7 +295,10 @@ def _write_chain(plan: Plan, result: dict[str, Any]) -> str:
         f"**{result['ticker']}** {side} expiring **{weekday(result['expiration'])}**, "
         f"near the underlying price of {money(result.get('underlying_price'))}:"
     )
-    rows = ["| Type | Strike | Bid | Ask | Last | IV | Delta |", "|---|---:|---:|---:|---:|---:|---:|"]
+    rows = [
+        "| Type | Strike | Bid | Ask | Last | IV | Delta |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
     for c in contracts:
         iv = "n/a" if c.get("iv") is None else f"{c['iv'] * 100:.1f}%"
         delta = "n/a" if c.get("delta") is None else f"{c['delta']:.2f}"
@@ -279,8 +319,8 @@ def _write_chain(plan: Plan, result: dict[str, Any]) -> str:
 def _write_market_status(plan: Plan, result: dict[str, Any]) -> str:
     state = result["state"]
     line = f"The US stock market is **{state}**"
-    if result.get("next_change") and result.get("next_state"):
-        line += f"; it changes to {result['next_state']} at {result['next_change']}"
+    if result.get("live") and result.get("next_change") and result.get("next_state"):
+        line += f"; it turns {result['next_state']} {eastern(result['next_change'])}"
     line += "."
     if result.get("description"):
         line += f" {result['description']}"
@@ -288,8 +328,113 @@ def _write_market_status(plan: Plan, result: dict[str, Any]) -> str:
     return line
 
 
+def _write_technicals(plan: Plan, result: dict[str, Any]) -> str:
+    ticker = result["ticker"]
+    wanted = set(plan.indicators)
+    levels_only = Intent.SUPPORT_RESISTANCE in plan.intents and not wanted
+    head = (
+        f"**{ticker}** {'key levels' if levels_only else 'technicals'} as of "
+        f"{weekday(result['as_of'])} (close {money(result['last_close'])}):"
+    )
+    lines = []
+    if Intent.SUPPORT_RESISTANCE in plan.intents:
+        lines.append(_levels_line(result["support_resistance"]))
+    if not levels_only:
+        lines.extend(_indicator_lines(result, wanted))
+
+    return head + "\n" + "\n".join(f"- {line}" for line in lines)
+
+
+def _indicator_lines(result: dict[str, Any], wanted: set[str]) -> list[str]:
+    default = not wanted
+    lines = []
+    if default or "rsi" in wanted:
+        reading = result.get("rsi_reading") or "n/a"
+        value = "n/a" if result["rsi"] is None else f"{result['rsi']:.1f}"
+        lines.append(f"RSI(14): **{value}** ({reading})")
+    if default or "macd" in wanted:
+        macd = result["macd"]
+        if macd["macd"] is None or macd["signal"] is None:
+            lines.append("MACD(12, 26, 9): not enough data")
+        else:
+            lines.append(
+                f"MACD(12, 26, 9): **{macd['macd']:.2f}** vs signal "
+                f"{macd['signal']:.2f}, histogram {signed(macd['histogram'])} "
+                f"({macd['reading']})"
+            )
+    averages = (
+        _averages(wanted) if not default else [("sma", 20), ("sma", 50), ("sma", 200)]
+    )
+    for kind, window in averages:
+        value = result[kind].get(str(window))
+        close = result["last_close"]
+        if value is None:
+            lines.append(f"{window}-day {kind.upper()}: not enough data")
+            continue
+        side = "above" if close > value else "below"
+        lines.append(
+            f"{window}-day {kind.upper()}: **{money(value)}** (close is {side}, "
+            f"{percent((close / value - 1) * 100)})"
+        )
+    cross = _cross_line(result["sma"])
+    if cross and {"sma50", "sma200"} <= (wanted or {"sma50", "sma200"}):
+        lines.append(cross)
+    if default or "volume" in wanted:
+        lines.append(_volume_summary(result["volume"]))
+
+    return lines
+
+
+def _cross_line(sma: dict[str, float | None]) -> str | None:
+    fast, slow = sma.get("50"), sma.get("200")
+    if fast is None or slow is None:
+        return None
+    if fast > slow:
+        return "The 50-day is above the 200-day (the pattern after a golden cross)."
+    return "The 50-day is below the 200-day (the pattern after a death cross)."
+
+
+def _averages(wanted: set[str]) -> list[tuple[str, int]]:
+    found = []
+    for name in sorted(
+        wanted, key=lambda n: (n[:3], int(n[3:]) if n[3:].isdigit() else 0)
+    ):
+        kind, window = name[:3], name[3:]
+        if kind in ("sma", "ema") and window.isdigit():
+            found.append((kind, int(window)))
+    return found
+
+
+def _volume_summary(volume: dict[str, Any]) -> str:
+    return (
+        f"Volume: last {shares(volume['latest_volume'])} vs a 20-day average of "
+        f"{shares(volume.get('average_volume_20'))}; 5-day trend "
+        f"{volume.get('direction') or 'n/a'} ({percent(volume.get('change_pct'))})"
+    )
+
+
+def _touches(count: int) -> str:
+    return "1 touch" if count == 1 else f"{count} touches"
+
+
+def _levels_line(levels: dict[str, Any]) -> str:
+    def listing(items: list[dict[str, Any]]) -> str:
+        if not items:
+            return "none found in the last six months"
+        return ", ".join(
+            f"**{money(i['price'])}** ({_touches(i['touches'])})" for i in items
+        )
+
+    return (
+        f"Support: {listing(levels['supports'])}. "
+        f"Resistance: {listing(levels['resistances'])}."
+    )
+
+
 def _write_error(plan: Plan, result: dict[str, Any]) -> str:
     message = result.get("message") or "The data source could not answer."
+    if result.get("error") == "unknown_ticker" and result.get("unknown"):
+        return _unknown_lines(result)[0]
     if result.get("error") == "upstream":
         return f"{message} Please try again in a moment."
     return message
@@ -302,5 +447,6 @@ _WRITERS: dict[str, Callable[[Plan, dict[str, Any]], str]] = {
     "expirations": _write_expirations,
     "options_chain": _write_chain,
     "market_status": _write_market_status,
+    "technicals": _write_technicals,
     "error": _write_error,
 }

@@ -36,7 +36,9 @@ class BackgroundLoop:
         with self._lock:
             if self._thread is not None:
                 return
-            self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
+            self._thread = threading.Thread(
+                target=self._run, name=self._name, daemon=True
+            )
             self._thread.start()
         self._ready.wait()
 

@@ -94,7 +94,11 @@ class QueryService:
 
         provider = self._provider or build_provider(self.settings)
         if self._model is not None:
-            model, name, offline = self._model, getattr(self._model, "name", "custom"), False
+            model, name, offline = (
+                self._model,
+                getattr(self._model, "name", "custom"),
+                False,
+            )
         else:
             choice = choose_model(self.settings)
             model, name, offline = choice.model, choice.name, choice.offline
@@ -110,7 +114,9 @@ class QueryService:
                 return rejection
             future = self._loop.submit(self._answer(question.strip(), session_id))
             try:
-                return future.result(self.settings.query_timeout + DEADLINE_GRACE_SECONDS)
+                return future.result(
+                    self.settings.query_timeout + DEADLINE_GRACE_SECONDS
+                )
             except concurrent.futures.TimeoutError:
                 future.cancel()
                 return self._timed_out(correlation_id, time.perf_counter())
@@ -118,7 +124,9 @@ class QueryService:
     def _check(self, question: str, correlation_id: str) -> Answer | None:
         text = (question or "").strip()
         if not text:
-            message = "Please type a question, for example: What is Apple's stock price?"
+            message = (
+                "Please type a question, for example: What is Apple's stock price?"
+            )
             return self._rejected(message, "empty_question", correlation_id)
         limit = self.settings.max_question_chars
         if len(text) > limit:
@@ -148,7 +156,9 @@ class QueryService:
         session = self._session(session_id)
         try:
             async with asyncio.timeout(self.settings.query_timeout):
-                outcome = await run_question(stack.agent, stack.provider, question, session)
+                outcome = await run_question(
+                    stack.agent, stack.provider, question, session
+                )
         except TimeoutError:
             return self._timed_out(_current_id(), started)
         except UpstreamError as exc:
@@ -156,8 +166,12 @@ class QueryService:
         except MarketParserError as exc:
             return self._failed(stack, started, exc, str(exc))
         except Exception as exc:
-            logger.exception("question.failed", extra={"error_type": type(exc).__name__})
-            return self._failed(stack, started, exc, "Something went wrong while answering.")
+            logger.exception(
+                "question.failed", extra={"error_type": type(exc).__name__}
+            )
+            return self._failed(
+                stack, started, exc, "Something went wrong while answering."
+            )
         duration_ms = (time.perf_counter() - started) * 1000
         answer = Answer(
             text=outcome.text,

@@ -77,7 +77,19 @@ def _chain_table(result: dict[str, Any]) -> None:
     if result.get("modeled"):
         label += " (modeled prices, not market quotes)"
     st.caption(label)
-    columns = ("type", "strike", "bid", "ask", "last", "iv", "delta", "gamma",
-               "theta", "vega", "volume", "open_interest")
+    columns = (
+        "type",
+        "strike",
+        "bid",
+        "ask",
+        "last",
+        "iv",
+        "delta",
+        "gamma",
+        "theta",
+        "vega",
+        "volume",
+        "open_interest",
+    )
     rows = [{name: c.get(name) for name in columns} for c in result["contracts"]]
     st.dataframe(rows, hide_index=True, width="stretch")
