@@ -403,8 +403,13 @@ async def options_chain(
         raise NoDataError(f"No option expirations are listed for {symbol}.")
     chosen = choose_expiration(sorted(listed), expiration)
     chain = await asyncio.to_thread(context.provider.option_chain, symbol, chosen)
+    price = chain.underlying_price
+    if price is None:
+        # Tradier's chain omits the underlying; one quote gives it.
+        batch = await asyncio.to_thread(context.provider.quotes, [symbol])
+        price = batch.quotes[0].last if batch.quotes else None
     strikes = max(1, min(strikes, 25))
-    contracts = near_the_money(chain.contracts, chain.underlying_price, side, strikes)
+    contracts = near_the_money(chain.contracts, price, side, strikes)
 
     return {
         "kind": "options_chain",
@@ -412,7 +417,7 @@ async def options_chain(
         "expiration": chosen.isoformat(),
         "requested_expiration": expiration,
         "side": side,
-        "underlying_price": chain.underlying_price,
+        "underlying_price": price,
         "modeled": chain.modeled,
         "contracts": [_contract_dict(c) for c in contracts],
         "as_of": (chain.as_of.date() if chain.as_of else context.today).isoformat(),

@@ -77,3 +77,33 @@ def test_asyncio_to_thread_carries_the_id():
             )
 
     assert asyncio.run(main()) == "q-3"
+
+
+def test_bind_inside_the_coroutine_on_a_loop_thread():
+    """A question submitted to a loop in another thread binds its id inside the coroutine.
+
+    run_coroutine_threadsafe copies the loop thread's context, not the caller's,
+    so a bind around the submit call would not reach the coroutine.
+    """
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+
+    async def answer(cid):
+        with correlation.bind(correlation_id=cid, session="raw"):
+            return await asyncio.to_thread(
+                lambda: correlation.current()["correlation_id"]
+            )
+
+    async def unbound():
+        return correlation.current()["correlation_id"]
+
+    try:
+        with correlation.bind(correlation_id="outer"):
+            lost = asyncio.run_coroutine_threadsafe(unbound(), loop).result(5)
+            kept = asyncio.run_coroutine_threadsafe(answer("q-4"), loop).result(5)
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(5)
+        loop.close()
+    assert (lost, kept) == (None, "q-4")
