@@ -105,3 +105,27 @@ class QueryTimeoutError(MarketParserError):
 
 class BusyError(MarketParserError):
     """Too many questions are running or waiting; the user should try again."""
+
+
+class BreakerOpenError(UpstreamError):
+    """The provider's circuit breaker is open, so the call failed fast.
+
+    ``retry_in`` is how many seconds until the breaker lets a trial request
+    through (0 while a trial is already in flight).
+    """
+
+    def __init__(self, message: str, *, provider: str, retry_in: float) -> None:
+        super().__init__(message, provider=provider)
+        self.retry_in = retry_in
+
+
+class OutboundLimitError(RateLimitedError):
+    """Our own rate limit for a provider has no free slot before the deadline.
+
+    No request was sent, so there is no HTTP status; ``retry_after`` says when
+    a slot frees up.
+    """
+
+    def __init__(self, message: str, *, provider: str, retry_after: float) -> None:
+        super().__init__(message, provider=provider, retry_after=retry_after)
+        self.status = None

@@ -38,6 +38,8 @@ def test_ask_prints_the_answer_and_footer(tmp_path):
     log_lines = [json.loads(line) for line in done.stderr.splitlines() if line]
     assert any(line["event"] == "question.answered" for line in log_lines)
     assert "question.answered" not in done.stdout
+    assert "OPENAI_API_KEY" not in done.stderr
+    assert "trace" not in done.stderr.lower()
 
 
 def test_ask_json_prints_one_object(tmp_path):

@@ -332,6 +332,7 @@ def _alert_fields(alert: Alert) -> dict[str, Any]:
         "severity": alert.severity,
         "value": round(alert.value, 3),
         "threshold": alert.threshold,
+        "reason": alert.message,
     }
 
 

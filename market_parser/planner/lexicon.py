@@ -160,14 +160,14 @@ INDEX_NAMES: Table[str] = Table(
 _ETFS = "SPY QQQ DIA IWM VTI VOO IVV GLD SLV TLT XLF XLE XLK XLV ARKK SQQQ TQQQ SMH"
 _STOCKS = (
     "AAPL MSFT GOOG GOOGL AMZN META FB TSLA NVDA NFLX AMD INTC IBM ORCL CSCO QCOM "
-    "AVGO TXN MU ADBE CRM PYPL UBER ABNB SHOP SPOT PLTR COIN DIS NKE SBUX MCD PEP "
-    "WMT COST JPM BAC WFC XOM CVX PFE MRK JNJ VZ CMCSA BRK.B SNOW ROKU"
+    "AVGO TXN MU ADBE CRM PYPL ABNB PLTR NKE SBUX MCD WMT JPM BAC WFC XOM CVX PFE "
+    "MRK JNJ VZ CMCSA BRK.B ROKU"
 )
 # Symbols recognised in any case ("spy", "aapl"): none of them is an English word.
 KNOWN_SYMBOLS = _words(_ETFS) | _words(_STOCKS)
 # Symbols recognised only in capitals, because in lower case they are words or
-# abbreviations ("gm", "ms", "hd").
-CAPS_SYMBOLS = _words("GM GE MS GS BA HD PG KO")
+# abbreviations ("gm", "cost", "coin").
+CAPS_SYMBOLS = _words("GM GE MS GS BA HD PG KO COST COIN SHOP SPOT SNOW PEP DIS UBER")
 # Symbols reached only through a company name: one letter, or too close to a
 # word ("MA" is also "moving average").
 NAMED_ONLY = _words("C V F T MA")

@@ -17,8 +17,8 @@ TokenKind = Literal["word", "number", "date", "cashtag"]
 
 _TOKEN = re.compile(
     r"""
-    (?P<iso>\d{4}-\d{1,2}-\d{1,2})
-    | (?P<slash>\d{1,4}/\d{1,2}(?:/\d{2,4})?)
+    (?P<iso>\d{4}-\d{1,2}-\d{1,2})(?!\d)
+    | (?P<slash>\d{1,4}/\d{1,2}(?:/\d{2,4})?)(?!\d)
     | \$(?P<cashtag>[A-Za-z]{1,5}(?:\.[A-Za-z])?)(?![A-Za-z0-9])
     | (?P<number>\d+(?:\.\d+)?)(?:st|nd|rd|th)?
     | (?P<word>[A-Za-z]+(?:[&.][A-Za-z]+)*(?:['\u2019][A-Za-z]+)?)

@@ -79,31 +79,25 @@ def test_asyncio_to_thread_carries_the_id():
     assert asyncio.run(main()) == "q-3"
 
 
-def test_bind_inside_the_coroutine_on_a_loop_thread():
-    """A question submitted to a loop in another thread binds its id inside the coroutine.
+def test_run_coroutine_threadsafe_carries_the_callers_id():
+    """A question submitted to a loop in another thread keeps the submitter's id.
 
-    run_coroutine_threadsafe copies the loop thread's context, not the caller's,
-    so a bind around the submit call would not reach the coroutine.
+    run_coroutine_threadsafe schedules through call_soon_threadsafe, which copies
+    the caller's context; the task then copies it again, into to_thread too.
     """
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
 
-    async def answer(cid):
-        with correlation.bind(correlation_id=cid, session="raw"):
-            return await asyncio.to_thread(
-                lambda: correlation.current()["correlation_id"]
-            )
-
-    async def unbound():
-        return correlation.current()["correlation_id"]
+    async def answer():
+        return await asyncio.to_thread(lambda: correlation.current()["correlation_id"])
 
     try:
-        with correlation.bind(correlation_id="outer"):
-            lost = asyncio.run_coroutine_threadsafe(unbound(), loop).result(5)
-            kept = asyncio.run_coroutine_threadsafe(answer("q-4"), loop).result(5)
+        with correlation.bind(correlation_id="q-4", session="raw"):
+            seen = asyncio.run_coroutine_threadsafe(answer(), loop).result(5)
+        after = asyncio.run_coroutine_threadsafe(answer(), loop).result(5)
     finally:
         loop.call_soon_threadsafe(loop.stop)
         thread.join(5)
         loop.close()
-    assert (lost, kept) == (None, "q-4")
+    assert (seen, after) == ("q-4", None)

@@ -15,7 +15,10 @@ def norms(text: str) -> list[str]:
     ("text", "expected"),
     [
         ("What is Apple's stock price?", ["what", "is", "apple", "stock", "price"]),
-        ("AAPL open, high, low and close", ["aapl", "open", "high", "low", "and", "close"]),
+        (
+            "AAPL open, high, low and close",
+            ["aapl", "open", "high", "low", "and", "close"],
+        ),
         ("50-day and 200-day", ["50", "day", "and", "200", "day"]),
         ("year-to-date", ["year", "to", "date"]),
         ("S&P 500 vs. Nasdaq", ["s&p", "500", "vs", "nasdaq"]),
@@ -48,7 +51,7 @@ def test_expands_contractions(text: str, expected: list[str]) -> None:
 
 
 def test_possessive_keeps_the_name_and_marks_it() -> None:
-    """"MSFT's" is the word MSFT, flagged possessive, with its capitals kept."""
+    """ "MSFT's" is the word MSFT, flagged possessive, with its capitals kept."""
     (token,) = tokenize("MSFT's")
     assert token == Token("MSFT", "msft", possessive=True)
 

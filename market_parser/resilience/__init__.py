@@ -1,0 +1,1 @@
+"""Breakers, retries, rate limits, deadlines, admission control and caching."""
