@@ -14,6 +14,7 @@ service = app_service()
 state = st.session_state
 state.setdefault("session_id", uuid.uuid4().hex)
 state.setdefault("messages", [])
+service.touch(state["session_id"])
 
 st.title("Market Parser")
 st.caption(

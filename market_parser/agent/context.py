@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from market_parser.market_data.models import MarketDataProvider
+from market_parser.observability.catalog import AppMetrics
 
 
 @dataclass
@@ -19,5 +20,6 @@ class AgentContext:
 
     provider: MarketDataProvider
     today: date
+    metrics: AppMetrics | None = None
     records: list[dict[str, Any]] = field(default_factory=list)
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)

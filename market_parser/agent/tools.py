@@ -49,13 +49,14 @@ async def _call(ctx: Ctx, name: str, lookup: Lookup, **arguments: Any) -> str:
         status = "upstream_error"
     result.setdefault("source", context.provider.label)
     context.records.append({"tool": name, "arguments": arguments, **result})
+    elapsed = time.perf_counter() - started
+    if context.metrics is not None:
+        outcome = "error" if status == "upstream_error" else "ok"
+        context.metrics.tool_calls.labels(tool=name, status=outcome).inc()
+        context.metrics.tool_duration.labels(tool=name).observe(elapsed)
     logger.info(
         "tool.called",
-        extra={
-            "tool": name,
-            "status": status,
-            "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-        },
+        extra={"tool": name, "status": status, "duration_ms": round(elapsed * 1000, 2)},
     )
 
     return json.dumps(lookups.compact(result), default=str)

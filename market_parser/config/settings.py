@@ -71,6 +71,31 @@ class Settings:
     alert_cpu_percent: float = 85.0
     alert_memory_percent: float = 90.0
     alert_webhook_url: Secret = field(default_factory=lambda: Secret(""))
+    # Resilience knobs; docs/performance_tuning_guide.md says when to change them.
+    breaker_fail_max: int = 5
+    breaker_reset_timeout: float = 30.0
+    retry_max_tries: int = 3
+    retry_base_wait: float = 0.5
+    retry_max_wait: float = 8.0
+    retry_min_attempt: float = 0.5
+    tradier_rate_limit: int = 120
+    tradier_rate_window: float = 60.0
+    polygon_rate_limit: int = 5
+    polygon_rate_window: float = 60.0
+    session_questions_per_minute: int = 10
+    max_running_questions: int = 10
+    max_queued_questions: int = 100
+    cache_max_entries: int = 1000
+    cache_ttl_quote: float = 60.0
+    cache_ttl_options: float = 30.0
+    cache_ttl_history: float = 86_400.0
+    cache_ttl_reference: float = 604_800.0
+    cache_ttl_clock: float = 30.0
+    cache_max_stale_quote: float = 3_600.0
+    cache_max_stale_options: float = 900.0
+    cache_max_stale_history: float = 604_800.0
+    cache_max_stale_reference: float = 2_592_000.0
+    cache_max_stale_clock: float = 300.0
 
     @classmethod
     def load(
@@ -136,6 +161,7 @@ class Settings:
                 "ALERT_MEMORY_PERCENT", cls.alert_memory_percent, low=1, high=100
             ),
             alert_webhook_url=Secret(source.url("ALERT_WEBHOOK_URL", "")),
+            **_resilience_knobs(source),
         )
         return settings
 
@@ -220,3 +246,54 @@ class _Source:
                 "Use a full base URL such as https://api.example.com."
             )
         return value.rstrip("/")
+
+
+_DAY = 86_400
+# (field, environment variable, lowest, highest) for each resilience knob.
+_RESILIENCE_KNOBS = (
+    ("breaker_fail_max", "MARKET_PARSER_BREAKER_FAIL_MAX", 1, 100),
+    ("breaker_reset_timeout", "MARKET_PARSER_BREAKER_RESET_TIMEOUT", 1, 3600),
+    ("retry_max_tries", "MARKET_PARSER_RETRY_MAX_TRIES", 1, 10),
+    ("retry_base_wait", "MARKET_PARSER_RETRY_BASE_WAIT", 0.01, 60),
+    ("retry_max_wait", "MARKET_PARSER_RETRY_MAX_WAIT", 0.01, 300),
+    ("retry_min_attempt", "MARKET_PARSER_RETRY_MIN_ATTEMPT", 0, 60),
+    ("tradier_rate_limit", "TRADIER_RATE_LIMIT", 1, 100_000),
+    ("tradier_rate_window", "TRADIER_RATE_WINDOW", 0.1, 3600),
+    ("polygon_rate_limit", "POLYGON_RATE_LIMIT", 1, 100_000),
+    ("polygon_rate_window", "POLYGON_RATE_WINDOW", 0.1, 3600),
+    (
+        "session_questions_per_minute",
+        "MARKET_PARSER_SESSION_QUESTIONS_PER_MINUTE",
+        1,
+        10_000,
+    ),
+    ("max_running_questions", "MARKET_PARSER_MAX_RUNNING_QUESTIONS", 1, 1000),
+    ("max_queued_questions", "MARKET_PARSER_MAX_QUEUED_QUESTIONS", 0, 100_000),
+    ("cache_max_entries", "MARKET_PARSER_CACHE_MAX_ENTRIES", 1, 1_000_000),
+    ("cache_ttl_quote", "MARKET_PARSER_CACHE_TTL_QUOTE", 0, 30 * _DAY),
+    ("cache_ttl_options", "MARKET_PARSER_CACHE_TTL_OPTIONS", 0, 30 * _DAY),
+    ("cache_ttl_history", "MARKET_PARSER_CACHE_TTL_HISTORY", 0, 30 * _DAY),
+    ("cache_ttl_reference", "MARKET_PARSER_CACHE_TTL_REFERENCE", 0, 30 * _DAY),
+    ("cache_ttl_clock", "MARKET_PARSER_CACHE_TTL_CLOCK", 0, 30 * _DAY),
+    ("cache_max_stale_quote", "MARKET_PARSER_CACHE_MAX_STALE_QUOTE", 0, 90 * _DAY),
+    ("cache_max_stale_options", "MARKET_PARSER_CACHE_MAX_STALE_OPTIONS", 0, 90 * _DAY),
+    ("cache_max_stale_history", "MARKET_PARSER_CACHE_MAX_STALE_HISTORY", 0, 90 * _DAY),
+    (
+        "cache_max_stale_reference",
+        "MARKET_PARSER_CACHE_MAX_STALE_REFERENCE",
+        0,
+        90 * _DAY,
+    ),
+    ("cache_max_stale_clock", "MARKET_PARSER_CACHE_MAX_STALE_CLOCK", 0, 90 * _DAY),
+)
+
+
+def _resilience_knobs(source: _Source) -> dict[str, float]:
+    """The breaker, retry, rate-limit, admission and cache settings, validated."""
+    values: dict[str, float] = {}
+    for name, variable, low, high in _RESILIENCE_KNOBS:
+        default = getattr(Settings, name)
+        number = source.number(variable, default, low=low, high=high)
+        values[name] = int(number) if isinstance(default, int) else number
+
+    return values

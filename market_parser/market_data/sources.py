@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from datetime import date
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from market_parser.config.settings import Settings
 from market_parser.errors import UpstreamError
@@ -18,14 +18,22 @@ from market_parser.market_data.models import (
     QuoteBatch,
 )
 
+if TYPE_CHECKING:
+    from market_parser.market_data.http import Listener
+
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
 
-def build_provider(settings: Settings) -> MarketDataProvider:
-    """The provider the settings call for; imports only what it uses."""
-    live: list[MarketDataProvider] = []
+def build_provider(
+    settings: Settings, on_request: Listener | None = None
+) -> MarketDataProvider:
+    """The provider the settings call for; imports only what it uses.
+
+    ``on_request`` hears the outcome of every upstream HTTP request.
+    """
+    live: list[Any] = []
     if settings.use_tradier:
         from market_parser.market_data.tradier import TradierProvider
 
@@ -34,6 +42,9 @@ def build_provider(settings: Settings) -> MarketDataProvider:
         from market_parser.market_data.polygon import PolygonProvider
 
         live.append(PolygonProvider(settings))
+    if on_request is not None:
+        for provider in live:
+            provider.http.add_listener(on_request)
     if not live:
         from market_parser.market_data.offline import OfflineProvider
 

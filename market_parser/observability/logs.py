@@ -215,7 +215,7 @@ def configure_logging(
         if handler is _handler or getattr(handler, "market_parser", False):
             root.removeHandler(handler)
 
-    handler = logging.StreamHandler(sys.stdout if stream is None else stream)
+    handler = _StdoutHandler() if stream is None else logging.StreamHandler(stream)
     handler.market_parser = True  # type: ignore[attr-defined]
     handler.addFilter(ContextFilter())
     handler.addFilter(RedactionFilter(Redactor(secrets)))
@@ -231,6 +231,22 @@ def configure_logging(
     logging.captureWarnings(True)
 
     return handler
+
+
+class _StdoutHandler(logging.StreamHandler):
+    """Writes to whatever ``sys.stdout`` is when a record arrives.
+
+    Test runners and some hosts swap ``sys.stdout``; a handler holding the old one
+    would write to a closed file from an ``atexit`` hook.
+    """
+
+    @property  # type: ignore[override]
+    def stream(self) -> IO[str]:
+        return sys.stdout
+
+    @stream.setter
+    def stream(self, value: IO[str]) -> None:
+        """Ignored: the stream is always the current ``sys.stdout``."""
 
 
 def _adopt_streamlit_loggers() -> None:

@@ -23,6 +23,7 @@ from market_parser.observability.alerts import (
 from market_parser.observability.catalog import AppMetrics, register_app_metrics
 from market_parser.observability.history import Flusher, HistoryStore
 from market_parser.observability.metrics import Clock, MetricsCollector
+from market_parser.observability.recent import RecentQuestions
 from market_parser.observability.resources import ResourceSampler
 from market_parser.observability.snapshot import (
     SNAPSHOT_FILE,
@@ -52,6 +53,7 @@ class Observability:
         data_dir = Path(settings.data_dir)
         self.collector = MetricsCollector(clock)
         self.metrics: AppMetrics = register_app_metrics(self.collector)
+        self.recent = RecentQuestions()
         self.store = HistoryStore(data_dir / HISTORY_FILE)
         self.snapshot_path = data_dir / SNAPSHOT_FILE
         webhook = settings.alert_webhook_url.reveal()

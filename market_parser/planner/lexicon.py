@@ -274,7 +274,7 @@ CUES: Table[Cue] = Table(
         **_cues(
             Intent.PERFORMANCE,
             """how did, how has, how have, how is, how was, how does, how are,
-            doing, do, did, trend, trending""",
+            doing, do, did, trend, trending, up, down""",
             strong=False,
         ),
         **_cues(

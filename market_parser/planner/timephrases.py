@@ -277,6 +277,12 @@ def _weekday(tokens: Tokens, i: int, ctx: _Context) -> Match | None:
     weekday = lx.WEEKDAYS.get(_norm(tokens, j) or "")
     if weekday is None:
         return None
+    if relative is None and j + 1 < len(tokens):
+        # "Friday, February 15, 2013": the date says which Friday; the name
+        # only repeats it (and a wrong name must not move the date).
+        dated = _explicit(tokens, j + 1, ctx)
+        if dated is not None:
+            return dated[0], j + 1 + dated[1] - i
     if relative is None:
         week = _week_after(tokens, j + 1, ctx)
         if week is not None:

@@ -63,10 +63,14 @@ class Deadline:
     def check(self) -> None:
         """Raise `QueryTimeoutError` when no time is left."""
         if self.expired():
-            raise QueryTimeoutError(
-                f"The question ran past its {self.seconds:g} s time limit. "
-                "Try again, or ask about fewer symbols at once."
-            )
+            raise self.timeout_error()
+
+    def timeout_error(self) -> QueryTimeoutError:
+        """The error for a question that ran out of time."""
+        return QueryTimeoutError(
+            f"The question ran past its {self.seconds:g} s time limit. "
+            "Try again, or ask about fewer symbols at once."
+        )
 
     def sleep(self, seconds: float) -> bool:
         """Wait ``seconds`` of real time; False if the deadline was cancelled first."""

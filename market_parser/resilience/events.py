@@ -70,7 +70,7 @@ class BreakerRejected(Event):
 
 @dataclass(frozen=True)
 class RetryScheduled(Event):
-    """An upstream call failed and will be tried again after ``wait_s``."""
+    """Try number ``attempt`` failed and the call will be tried again after ``wait_s``."""
 
     name: ClassVar[str] = "upstream.retry"
     provider: str
@@ -81,7 +81,7 @@ class RetryScheduled(Event):
 
 @dataclass(frozen=True)
 class RetryGaveUp(Event):
-    """A retryable fault was not retried: tries used up or no time left."""
+    """A retryable fault was not retried: ``reason`` is max_tries or deadline."""
 
     name: ClassVar[str] = "upstream.gave_up"
     provider: str

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-Outcome = Literal["answered", "failed", "timeout", "rejected"]
+# "invalid": the question itself was refused (empty, too long); "rejected": the
+# app could not take it (busy, shutting down, too many questions from a session).
+Outcome = Literal["answered", "failed", "timeout", "rejected", "invalid"]
 
 
 @dataclass(frozen=True)

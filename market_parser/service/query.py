@@ -1,9 +1,10 @@
 """The query service: the one way in for the chat page, the CLI and the scripts.
 
 It owns the background event loop, the per-question deadline, correlation ids,
-conversation memory per session and the footer data. The agent stack (the SDK,
-the model client, the provider) is built on first use or by `start`, off the
-path of whoever constructs the service, so a page can paint before it is ready.
+conversation memory per session, metrics and the footer data. The agent stack
+(the SDK, the model client, the provider) is built on first use or by `start`,
+off the path of whoever constructs the service, so a page can paint before it is
+ready.
 """
 
 from __future__ import annotations
@@ -13,20 +14,20 @@ import concurrent.futures
 import logging
 import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
 from market_parser.config.settings import Settings
 from market_parser.errors import MarketParserError, UpstreamError
+from market_parser.observability.catalog import AppMetrics, register_app_metrics
 from market_parser.observability.correlation import bind, current, new_correlation_id
-from market_parser.service.answer import Answer, ToolRun
+from market_parser.observability.metrics import MetricsCollector
+from market_parser.observability.recent import QuestionRecord, RecentQuestions
+from market_parser.service.answer import Answer, Outcome, ToolRun
 from market_parser.service.loop import BackgroundLoop
+from market_parser.service.sessions import SessionStore
 
 logger = logging.getLogger(__name__)
-
-# Sessions kept open at once; the oldest is closed (its history stays on disk).
-MAX_OPEN_SESSIONS = 256
 
 # How long past the deadline a caller waits for the loop to report a timeout.
 DEADLINE_GRACE_SECONDS = 2.0
@@ -39,7 +40,6 @@ class _Stack:
     provider: Any
     model_name: str
     agent: Any
-    offline_model: bool
 
 
 class QueryService:
@@ -51,15 +51,21 @@ class QueryService:
         *,
         provider: Any = None,
         model: Any = None,
+        metrics: AppMetrics | None = None,
+        recent: RecentQuestions | None = None,
     ) -> None:
         self.settings = settings
+        self.metrics = metrics or register_app_metrics(MetricsCollector())
+        self.recent = recent or RecentQuestions()
         self._provider = provider
         self._model = model
         self._loop = BackgroundLoop()
         self._stack: _Stack | None = None
         self._stack_lock = threading.Lock()
-        self._sessions: OrderedDict[str, Any] = OrderedDict()
-        self._sessions_lock = threading.Lock()
+        self._sessions = SessionStore(settings.data_dir, self.metrics)
+        self._in_flight = 0
+        self._idle = threading.Condition()
+        self._accepting = True
 
     def start(self) -> None:
         """Start the loop and build the agent stack in the background."""
@@ -91,57 +97,76 @@ class QueryService:
         from market_parser.agent.definition import build_agent
         from market_parser.agent.models import choose_model
         from market_parser.market_data.sources import build_provider
+        from market_parser.observability.subscribers import UpstreamRecorder
 
-        provider = self._provider or build_provider(self.settings)
+        provider = self._provider or build_provider(
+            self.settings, on_request=UpstreamRecorder(self.metrics)
+        )
         if self._model is not None:
-            model, name, offline = (
-                self._model,
-                getattr(self._model, "name", "custom"),
-                False,
-            )
+            model, name = self._model, getattr(self._model, "name", "custom")
         else:
             choice = choose_model(self.settings)
-            model, name, offline = choice.model, choice.name, choice.offline
+            model, name = choice.model, choice.name
 
-        return _Stack(provider, name, build_agent(model), offline)
+        return _Stack(provider, name, build_agent(model))
+
+    def touch(self, session_id: str) -> None:
+        """Note that a browser session is active (it loaded or used a page)."""
+        self._sessions.touch(session_id)
 
     def ask(self, question: str, session_id: str = "terminal") -> Answer:
         """Answer one question within the deadline; never raises for bad input."""
         correlation_id = new_correlation_id()
         with bind(correlation_id=correlation_id, session=session_id):
-            rejection = self._check(question, correlation_id)
-            if rejection is not None:
-                return rejection
-            future = self._loop.submit(self._answer(question.strip(), session_id))
-            try:
-                return future.result(
-                    self.settings.query_timeout + DEADLINE_GRACE_SECONDS
-                )
-            except concurrent.futures.TimeoutError:
-                future.cancel()
-                return self._timed_out(correlation_id, time.perf_counter())
+            answer = self._check(question, correlation_id)
+            if answer is None:
+                self._enter()
+                try:
+                    answer = self._run(question.strip(), session_id, correlation_id)
+                finally:
+                    self._leave()
+            self._record(question, answer)
+
+        return answer
+
+    def _run(self, question: str, session_id: str, correlation_id: str) -> Answer:
+        self._sessions.touch(session_id)
+        future = self._loop.submit(self._answer(question, session_id))
+        try:
+            return future.result(self.settings.query_timeout + DEADLINE_GRACE_SECONDS)
+        except concurrent.futures.TimeoutError:
+            future.cancel()
+            return self._timed_out(correlation_id, time.perf_counter())
 
     def _check(self, question: str, correlation_id: str) -> Answer | None:
         text = (question or "").strip()
+        if not self._accepting:
+            message = "The app is restarting. Please ask again in a moment."
+            return self._refused(message, "ShuttingDown", correlation_id, "rejected")
         if not text:
             message = (
                 "Please type a question, for example: What is Apple's stock price?"
             )
-            return self._rejected(message, "empty_question", correlation_id)
+            return self._refused(message, "empty_question", correlation_id)
         limit = self.settings.max_question_chars
         if len(text) > limit:
             message = (
                 f"That question is {len(text):,} characters long; the limit is "
                 f"{limit:,}. Please shorten it and ask again."
             )
-            return self._rejected(message, "question_too_long", correlation_id)
+            return self._refused(message, "question_too_long", correlation_id)
         return None
 
-    def _rejected(self, message: str, error_type: str, correlation_id: str) -> Answer:
-        logger.info("question.rejected", extra={"error_type": error_type})
+    def _refused(
+        self,
+        message: str,
+        error_type: str,
+        correlation_id: str,
+        outcome: Outcome = "invalid",
+    ) -> Answer:
         return Answer(
             text=message,
-            outcome="rejected",
+            outcome=outcome,
             correlation_id=correlation_id,
             model="",
             source="",
@@ -153,16 +178,14 @@ class QueryService:
 
         started = time.perf_counter()
         stack = await asyncio.to_thread(self.stack)
-        session = self._session(session_id)
+        session = self._sessions.get(session_id)
         try:
             async with asyncio.timeout(self.settings.query_timeout):
                 outcome = await run_question(
-                    stack.agent, stack.provider, question, session
+                    stack.agent, stack.provider, question, session, self.metrics
                 )
         except TimeoutError:
             return self._timed_out(_current_id(), started)
-        except UpstreamError as exc:
-            return self._failed(stack, started, exc, str(exc))
         except MarketParserError as exc:
             return self._failed(stack, started, exc, str(exc))
         except Exception as exc:
@@ -172,36 +195,26 @@ class QueryService:
             return self._failed(
                 stack, started, exc, "Something went wrong while answering."
             )
-        duration_ms = (time.perf_counter() - started) * 1000
-        answer = Answer(
+
+        return Answer(
             text=outcome.text,
             outcome="answered",
             correlation_id=_current_id(),
             model=stack.model_name,
             source=stack.provider.label,
             as_of=outcome.as_of,
-            duration_ms=round(duration_ms, 1),
+            duration_ms=round((time.perf_counter() - started) * 1000, 1),
             tokens_in=outcome.tokens_in,
             tokens_out=outcome.tokens_out,
             tools=tuple(ToolRun(*record) for record in outcome.tools),
         )
-        logger.info(
-            "question.answered",
-            extra={
-                "duration_ms": answer.duration_ms,
-                "model": answer.model,
-                "tools": [tool.name for tool in answer.tools],
-            },
-        )
-
-        return answer
 
     def _failed(
         self, stack: _Stack, started: float, exc: BaseException, message: str
     ) -> Answer:
         correlation_id = _current_id()
-        if not isinstance(exc, MarketParserError) or isinstance(exc, UpstreamError):
-            logger.warning("question.failed", extra={"error_type": type(exc).__name__})
+        if isinstance(exc, UpstreamError) or not isinstance(exc, MarketParserError):
+            message = message.rstrip(".") + ". Please try again in a moment."
         return Answer(
             text=f"{message} If it keeps happening, quote reference {correlation_id}.",
             outcome="failed",
@@ -214,7 +227,6 @@ class QueryService:
 
     def _timed_out(self, correlation_id: str, started: float) -> Answer:
         limit = self.settings.query_timeout
-        logger.warning("question.timeout", extra={"timeout_s": limit})
         return Answer(
             text=(
                 f"That took longer than {limit:g} s, so it was stopped. Please try "
@@ -228,31 +240,86 @@ class QueryService:
             error_type="QueryTimeoutError",
         )
 
-    def _session(self, session_id: str) -> Any:
-        """The conversation memory for ``session_id``; kept per browser session."""
-        from agents import SQLiteSession
+    def _enter(self) -> None:
+        with self._idle:
+            self._in_flight += 1
+            self.metrics.questions_in_flight.set(self._in_flight)
 
-        with self._sessions_lock:
-            session = self._sessions.get(session_id)
-            if session is not None:
-                self._sessions.move_to_end(session_id)
-                return session
-            self.settings.data_dir.mkdir(parents=True, exist_ok=True)
-            path = self.settings.data_dir / "sessions.sqlite3"
-            session = SQLiteSession(session_id, db_path=path)
-            self._sessions[session_id] = session
-            if len(self._sessions) > MAX_OPEN_SESSIONS:
-                _, oldest = self._sessions.popitem(last=False)
-                oldest.close()
+    def _leave(self) -> None:
+        with self._idle:
+            self._in_flight -= 1
+            self.metrics.questions_in_flight.set(self._in_flight)
+            self._idle.notify_all()
 
-        return session
+    def _record(self, question: str, answer: Answer) -> None:
+        """Count, time and log one finished question."""
+        m = self.metrics
+        error_type = "" if answer.ok else answer.error_type or "unknown"
+        m.questions.labels(status=answer.outcome, error_type=error_type).inc()
+        if answer.outcome != "invalid":
+            m.question_duration.labels(
+                model=answer.model, source=answer.source
+            ).observe(answer.duration_ms / 1000)
+        if answer.tokens_in or answer.tokens_out:
+            m.question_tokens.labels(direction="input", model=answer.model).inc(
+                answer.tokens_in
+            )
+            m.question_tokens.labels(direction="output", model=answer.model).inc(
+                answer.tokens_out
+            )
+        self.recent.add(
+            QuestionRecord(
+                at=time.time(),
+                question=question.strip(),
+                outcome=answer.outcome,
+                duration_ms=answer.duration_ms,
+                model=answer.model,
+                correlation_id=answer.correlation_id,
+                error_type=error_type,
+            )
+        )
+        level = (
+            logging.INFO
+            if answer.ok or answer.outcome == "invalid"
+            else logging.WARNING
+        )
+        logger.log(
+            level,
+            "question.%s",
+            answer.outcome,
+            extra={
+                "duration_ms": answer.duration_ms,
+                "model": answer.model,
+                "status": answer.outcome,
+                "error_type": error_type or None,
+                "tools": [tool.name for tool in answer.tools],
+                "tokens_in": answer.tokens_in,
+                "tokens_out": answer.tokens_out,
+            },
+        )
+
+    def drain(self, timeout: float) -> bool:
+        """Refuse new questions and wait for those in flight; True if all finished."""
+        self._accepting = False
+        deadline = time.monotonic() + timeout
+        with self._idle:
+            while self._in_flight:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._idle.wait(left)
+            finished = self._in_flight == 0
+        logger.info("service.drained", extra={"in_flight": self._in_flight})
+
+        return finished
+
+    @property
+    def in_flight(self) -> int:
+        return self._in_flight
 
     def close(self) -> None:
         """Close sessions and stop the loop."""
-        with self._sessions_lock:
-            for session in self._sessions.values():
-                session.close()
-            self._sessions.clear()
+        self._sessions.close()
         self._loop.stop()
 
 

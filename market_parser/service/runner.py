@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any
 
 from agents import Agent, Runner
 
 from market_parser.agent.context import AgentContext
+from market_parser.observability.catalog import AppMetrics
 
 MAX_TURNS = 6
 
@@ -24,9 +26,14 @@ class RunOutcome:
 
 
 async def run_question(
-    agent: Agent[AgentContext], provider: Any, question: str, session: Any
+    agent: Agent[AgentContext],
+    provider: Any,
+    question: str,
+    session: Any,
+    metrics: AppMetrics | None = None,
 ) -> RunOutcome:
-    context = AgentContext(provider=provider, today=provider.latest_day())
+    today = await asyncio.to_thread(provider.latest_day)
+    context = AgentContext(provider=provider, today=today, metrics=metrics)
     result = await Runner.run(
         agent, question, context=context, session=session, max_turns=MAX_TURNS
     )

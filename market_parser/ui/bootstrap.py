@@ -37,11 +37,22 @@ def app_settings() -> Settings:
 
 
 @st.cache_resource(show_spinner=False)
+def app_observability() -> Any:
+    """This process's metrics, history, alerts and status file, started once."""
+    from market_parser.observability.runtime import shared
+
+    return shared(app_settings())
+
+
+@st.cache_resource(show_spinner=False)
 def app_service() -> Any:
     """The one query service of this server, warming up in the background."""
     from market_parser.service.query import QueryService
 
-    service = QueryService(app_settings())
+    observability = app_observability()
+    service = QueryService(
+        app_settings(), metrics=observability.metrics, recent=observability.recent
+    )
     service.start()
     logger.info("service.started")
     return service

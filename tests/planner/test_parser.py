@@ -78,6 +78,8 @@ EXAMPLES = [
     case("What is Apple's stock price?", "price", "AAPL"),
     case("AAPL open, high, low and close today", "ohlc", "AAPL", day="2013-03-01"),
     case("What did Microsoft close at yesterday?", "ohlc", "MSFT", day="2013-02-28"),
+    case("MSFT close on Friday, February 15, 2013", "ohlc", "MSFT", day="2013-02-15"),
+    case("MSFT close on Saturday 2013-02-16", "ohlc", "MSFT", day="2013-02-16"),
     case("How did MSFT do last week?", "performance", "MSFT", period=LAST_WEEK),
     case(
         "IBM performance over the past 3 months",

@@ -147,7 +147,7 @@ def test_single_days(phrase: str, today: date, day: str) -> None:
     ],
 )
 def test_forward_days(phrase: str, today: date, day: str) -> None:
-    """Looking ahead (options), a weekday or a date is the next one on or after today."""
+    """Looking ahead (options), a weekday or date is the first on or after today."""
     span = span_of(phrase, today, forward=True)
     assert span.start == d(day)
 
@@ -228,7 +228,7 @@ def test_shift_months_clamps_month_ends(day: str, months: int, expected: str) ->
 
 
 def test_weekday_helpers_skip_weekends() -> None:
-    """The previous weekday of a Monday is the Friday before; next of Friday is Monday."""
+    """Weekday steps skip Saturday and Sunday."""
     assert timephrases.previous_weekday(MONDAY) == d("2013-02-22")
     assert timephrases.next_weekday(FRIDAY) == d("2013-03-04")
     assert timephrases.weekdays_back(d("2013-03-03"), 1) == FRIDAY

@@ -275,7 +275,7 @@ def test_sessions_do_not_share_memory(service):
 def test_bad_input_gets_a_clear_message(service, question, error_type):
     """Empty and huge questions are rejected with a message, not a traceback."""
     answer = service.ask(question, session_id="bad-input")
-    assert answer.outcome == "rejected"
+    assert answer.outcome == "invalid"
     assert answer.error_type == error_type
     assert "Traceback" not in answer.text
     assert answer.correlation_id

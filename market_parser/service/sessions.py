@@ -1,0 +1,65 @@
+"""Conversation memory per browser session, and which sessions are active."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+from market_parser.observability.catalog import AppMetrics
+
+# Sessions kept open at once; the oldest is closed (its history stays on disk).
+MAX_OPEN_SESSIONS = 256
+# A session that has not loaded a page or asked for this long is not active.
+ACTIVE_WINDOW_SECONDS = 300.0
+SESSIONS_FILE = "sessions.sqlite3"
+
+
+class SessionStore:
+    """Opens one SQLite-backed SDK session per session id, never shared."""
+
+    def __init__(self, data_dir: Path, metrics: AppMetrics) -> None:
+        self._path = Path(data_dir) / SESSIONS_FILE
+        self._metrics = metrics
+        self._open: OrderedDict[str, Any] = OrderedDict()
+        self._seen: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def get(self, session_id: str) -> Any:
+        """The conversation memory of ``session_id``."""
+        from agents import SQLiteSession
+
+        with self._lock:
+            session = self._open.get(session_id)
+            if session is not None:
+                self._open.move_to_end(session_id)
+                return session
+            self._path.parent.mkdir(parents=True, exist_ok=True)
+            session = SQLiteSession(session_id, db_path=self._path)
+            self._open[session_id] = session
+            if len(self._open) > MAX_OPEN_SESSIONS:
+                _, oldest = self._open.popitem(last=False)
+                oldest.close()
+
+        return session
+
+    def touch(self, session_id: str, now: float | None = None) -> int:
+        """Mark ``session_id`` active now; returns how many sessions are active."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            self._seen[session_id] = now
+            cutoff = now - ACTIVE_WINDOW_SECONDS
+            for stale in [s for s, at in self._seen.items() if at < cutoff]:
+                del self._seen[stale]
+            active = len(self._seen)
+        self._metrics.active_sessions.set(active)
+
+        return active
+
+    def close(self) -> None:
+        with self._lock:
+            for session in self._open.values():
+                session.close()
+            self._open.clear()
