@@ -15,6 +15,8 @@ For one upstream call the order is::
   deadline like the retry's.
 - A 429's ``Retry-After`` also holds the limiter, so the other threads calling
   the same provider pause too instead of collecting their own 429s.
+- DESIGN.md sketches "breaker > rate limit > retry > HTTP"; we put the limit
+  inside the retry instead, so that retries cannot exceed the provider's quota.
 - The cache (`TtlCache`) goes around the guard, keyed by the request, so that a
   hit or a coalesced request never touches the breaker, the limiter or the
   network, and stale-if-error can cover a failure or an open breaker.

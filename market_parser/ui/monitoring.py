@@ -1,0 +1,170 @@
+"""Draw the Monitoring page from a `Dashboard`: badge, cards, charts, tables."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from market_parser.observability.history import Point
+from market_parser.ui.dashboard import Dashboard
+
+_BADGES = {
+    "healthy": ("green", "Healthy"),
+    "degraded": ("orange", "Degraded"),
+    "unhealthy": ("red", "Unhealthy"),
+}
+_CHART_LAYOUT = {
+    "height": 260,
+    "margin": {"l": 10, "r": 10, "t": 36, "b": 10},
+    "legend": {"orientation": "h", "y": -0.2},
+}
+
+
+def render_status(dashboard: Dashboard) -> None:
+    color, label = _BADGES.get(dashboard.health.get("state", ""), ("gray", "Unknown"))
+    st.badge(label, color=color)
+    for reason in dashboard.health.get("reasons", []):
+        st.caption(reason)
+    if dashboard.breakers:
+        states = ", ".join(f"{p}: {s}" for p, s in sorted(dashboard.breakers.items()))
+        st.caption(f"Circuit breakers: {states}")
+
+
+def render_cards(dashboard: Dashboard) -> None:
+    cards = dashboard.cards
+    latency = cards.latency
+    first = st.columns(4)
+    first[0].metric("Uptime", _duration(cards.uptime_seconds))
+    first[1].metric("Questions", f"{cards.questions:,}")
+    first[2].metric("Success rate", _percent(cards.success_rate))
+    first[3].metric("Active sessions", f"{cards.active_sessions}")
+    second = st.columns(5)
+    second[0].metric("Avg response", _seconds(latency.avg if latency.count else None))
+    second[1].metric("p95 response", _seconds(latency.p95 if latency.count else None))
+    second[2].metric("CPU", f"{cards.cpu_percent:.0f}%")
+    second[3].metric(
+        "Memory",
+        f"{cards.memory_bytes / 2**20:,.0f} MB",
+        f"system {cards.memory_percent:.0f}%",
+        delta_color="off",
+    )
+    second[4].metric("Cache hit rate", _percent(cards.cache_hit_rate))
+
+
+def render_charts(dashboard: Dashboard) -> None:
+    s = dashboard.series
+    left, right = st.columns(2)
+    with left:
+        _chart(
+            "Response time (s)",
+            {
+                "avg": _values(s["latency"], "avg"),
+                "p95": _values(s["latency"], "p95"),
+                "p99": _values(s["latency"], "p99"),
+            },
+            s["latency"],
+        )
+        _chart(
+            "Cache hits and misses",
+            {
+                "hits": _values(s["cache_hit"], "sum"),
+                "misses": _values(s["cache_miss"], "sum"),
+            },
+            s["cache_hit"],
+            bars=True,
+        )
+        _chart(
+            "Tokens per step",
+            {
+                "in": _values(s["tokens_in"], "sum"),
+                "out": _values(s["tokens_out"], "sum"),
+            },
+            s["tokens_in"],
+            bars=True,
+        )
+    with right:
+        _chart(
+            "Questions and errors",
+            {
+                "answered": _values(s["answered"], "sum"),
+                "errors": _values(s["errors"], "sum"),
+            },
+            s["answered"],
+            bars=True,
+        )
+        _chart(
+            "CPU (% of one core) and memory (MB)",
+            {
+                "CPU %": _values(s["cpu"], "avg"),
+                "RSS MB": [v / 2**20 for v in _values(s["memory"], "avg")],
+            },
+            s["cpu"],
+        )
+
+
+def render_tables(dashboard: Dashboard) -> None:
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Slowest questions")
+        _records(dashboard.slowest, "No answered questions in this window.")
+    with right:
+        st.subheader("Failed questions")
+        _records(dashboard.failed, "No failed questions in this window.")
+
+
+def render_download(document: dict[str, Any]) -> None:
+    st.download_button(
+        "Download current metrics (JSON)",
+        data=json.dumps(document, indent=2, default=str),
+        file_name="market-parser-metrics.json",
+        mime="application/json",
+    )
+
+
+def _chart(
+    title: str, lines: dict[str, list[float]], points: list[Point], bars: bool = False
+) -> None:
+    times = [p.time for p in points]
+    figure = go.Figure()
+    for name, values in lines.items():
+        trace = go.Bar if bars else go.Scatter
+        figure.add_trace(trace(x=times, y=values, name=name))
+    figure.update_layout(title=title, barmode="group", **_CHART_LAYOUT)
+    st.plotly_chart(figure, width="stretch", key=f"chart-{title}")
+
+
+def _values(points: list[Point], attribute: str) -> list[float]:
+    return [getattr(p, attribute) for p in points]
+
+
+def _records(records: list[Any], empty: str) -> None:
+    if not records:
+        st.caption(empty)
+        return
+    rows = [
+        {
+            "question": r.question,
+            "outcome": r.outcome,
+            "seconds": round(r.duration_ms / 1000, 2),
+            "error": r.error_type,
+            "correlation id": r.correlation_id,
+        }
+        for r in records
+    ]
+    st.dataframe(rows, hide_index=True, width="stretch")
+
+
+def _duration(seconds: float) -> str:
+    return str(timedelta(seconds=int(seconds)))
+
+
+def _seconds(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f} s"
+
+
+def _percent(value: float | None) -> str:
+    return "–" if value is None else f"{value * 100:.1f}%"

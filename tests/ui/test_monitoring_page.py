@@ -1,0 +1,74 @@
+"""The Monitoring page through Streamlit's AppTest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[2]
+HOME = str(ROOT / "Home.py")
+MONITORING = str(ROOT / "pages" / "1_Monitoring.py")
+
+
+@pytest.fixture(autouse=True)
+def offline(tmp_path, monkeypatch):
+    monkeypatch.setenv("MARKET_PARSER_DATA_DIR", str(tmp_path))
+    for name in ("OPENAI_API_KEY", "TRADIER_API_KEY", "POLYGON_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def open_monitoring() -> AppTest:
+    app = AppTest.from_file(MONITORING, default_timeout=30)
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
+def metric(app: AppTest, label: str) -> str:
+    return next(m.value for m in app.metric if m.label == label)
+
+
+def test_page_shows_cards_charts_tables_and_download():
+    """A fresh page has the badge, every card, five charts and a JSON download."""
+    app = open_monitoring()
+    labels = [m.label for m in app.metric]
+    assert labels == [
+        "Uptime",
+        "Questions",
+        "Success rate",
+        "Active sessions",
+        "Avg response",
+        "p95 response",
+        "CPU",
+        "Memory",
+        "Cache hit rate",
+    ]
+    assert len(app.get("plotly_chart")) == 5
+    assert len(app.get("download_button")) == 1
+    assert app.segmented_control[0].value == "1 hour"
+
+
+def test_question_asked_on_home_is_counted():
+    """A question asked on Home shows in the Questions card and the slowest table."""
+    before = int(metric(open_monitoring(), "Questions").replace(",", ""))
+    home = AppTest.from_file(HOME, default_timeout=60)
+    home.run()
+    home.chat_input[0].set_value("How did MSFT do last week?").run()
+    assert not home.exception
+    app = open_monitoring()
+    assert int(metric(app, "Questions").replace(",", "")) == before + 1
+    assert metric(app, "Success rate") == "100.0%"
+    slowest = app.dataframe[0].value
+    assert "How did MSFT do last week?" in list(slowest["question"])
+    assert metric(app, "Active sessions") != "0"
+
+
+def test_window_choice_survives_a_rerun():
+    """Choosing 24 hours keeps it selected when the page runs again."""
+    app = open_monitoring()
+    app.segmented_control[0].set_value("24 hours").run()
+    app.run()
+    assert not app.exception
+    assert app.segmented_control[0].value == "24 hours"
