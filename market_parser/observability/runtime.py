@@ -66,6 +66,7 @@ class Observability:
             self.collector, self.store, flush_interval, after_flush=self.refresh
         )
         self.started_at = clock()
+        self.flushed_at = 0.0
         self._stopped = False
 
     def start(self) -> None:
@@ -79,6 +80,7 @@ class Observability:
     def refresh(self, now: float | None = None) -> Health:
         """Evaluate the alerts and rewrite the status file; the flusher calls this."""
         now = self.collector.clock() if now is None else now
+        self.flushed_at = now
         health = self.alerts.evaluate(self.collector, now)
         snapshot = build_snapshot(
             self.collector, health, now=now, started_at=self.started_at
@@ -86,6 +88,15 @@ class Observability:
         write_snapshot(self.snapshot_path, snapshot)
 
         return health
+
+    def catch_up(self, max_lag: float = 5.0) -> None:
+        """Flush now if the history is more than ``max_lag`` seconds behind.
+
+        The Monitoring page calls this so its charts include the last few seconds
+        without every viewer forcing a write on each refresh.
+        """
+        if self.collector.clock() - self.flushed_at > max_lag:
+            self.flusher.flush()
 
     def stop(self) -> None:
         """Stop the threads, flush the last minute and close the history file (once)."""

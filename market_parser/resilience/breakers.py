@@ -36,6 +36,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable
+from contextvars import ContextVar
 from datetime import timedelta
 from typing import Any, TypeVar
 
@@ -74,6 +75,10 @@ _CLOSED = CircuitBreakerState.CLOSED
 _OPEN = CircuitBreakerState.OPEN
 _HALF_OPEN = CircuitBreakerState.HALF_OPEN
 _STATE_NAMES = {_CLOSED: "closed", _OPEN: "open", _HALF_OPEN: "half_open"}
+
+
+# The breaker whose half-open trial the current context is running, if any.
+_trial_of: ContextVar[Breaker | None] = ContextVar("breaker_trial", default=None)
 
 
 def classify(exc: BaseException | None) -> str:
@@ -163,14 +168,21 @@ class Breaker:
     def call(self, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run ``func`` unless the breaker is open, and record how it went."""
         trial = self._admit()
+        token = _trial_of.set(self if trial else None)
         try:
             result = func(*args, **kwargs)
         except BaseException as exc:
             self._settle(trial, exc)
             raise
+        finally:
+            _trial_of.reset(token)
         self._settle(trial, None)
 
         return result
+
+    def in_trial(self) -> bool:
+        """Whether the code running now is this breaker's half-open trial call."""
+        return _trial_of.get() is self
 
     def _admit(self) -> bool:
         with self._lock:

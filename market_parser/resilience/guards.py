@@ -10,6 +10,8 @@ For one upstream call the order is::
   one question's three failing attempts would be three consecutive faults, and
   a single slow question could open the breaker for everybody. An open breaker
   also fails fast before any retry wait is spent.
+- A half-open breaker's trial is a single attempt, without retries: the probe
+  of a recovering provider is exactly one request.
 - The rate limit is inside the retry, because every attempt is a request the
   provider counts; a retry waits for its own slot. Its waits honour the
   deadline like the retry's.
@@ -82,7 +84,7 @@ class UpstreamGuard:
 
     def call(self, send: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Send one request through breaker, retries and rate limit."""
-        return self.breaker.call(self.retry.call, self._attempt, send, *args, **kwargs)
+        return self.breaker.call(self._retried, send, *args, **kwargs)
 
     def wrap(self, send: Callable[..., T]) -> Callable[..., T]:
         """``send`` with this guard around it, in the shape `HttpClient.wrap` takes."""
@@ -92,6 +94,11 @@ class UpstreamGuard:
             return self.call(send, *args, **kwargs)
 
         return guarded
+
+    def _retried(self, send: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        if self.breaker.in_trial():
+            return self._attempt(send, *args, **kwargs)
+        return self.retry.call(self._attempt, send, *args, **kwargs)
 
     def _attempt(self, send: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         self.limiter.acquire()

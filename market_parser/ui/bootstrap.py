@@ -2,7 +2,10 @@
 
 Pages call `app_service()` through ``st.cache_resource`` so every session of the
 server shares one service, and sessions arriving at the same moment still get
-the same instance (Streamlit serializes the first call per cache key).
+the same instance (Streamlit serializes the first call per cache key). The
+service and the observability runtime are process-wide singletons: under the
+server entry (`market_parser.server`) they already run before any page does,
+and these getters return them.
 """
 
 from __future__ import annotations
@@ -26,14 +29,19 @@ def _secrets() -> dict[str, Any]:
         return {}
 
 
-@st.cache_resource(show_spinner=False)
-def app_settings() -> Settings:
-    """The settings, loaded and validated once per server."""
+def load_settings() -> Settings:
+    """Load and validate the settings, then route logging as they say."""
     settings = Settings.load(secrets=_secrets())
     configure_logging(
         settings.log_level, settings.log_format, secrets=settings.secret_values()
     )
     return settings
+
+
+@st.cache_resource(show_spinner=False)
+def app_settings() -> Settings:
+    """The settings, loaded and validated once per server."""
+    return load_settings()
 
 
 @st.cache_resource(show_spinner=False)
@@ -46,16 +54,10 @@ def app_observability() -> Any:
 
 @st.cache_resource(show_spinner=False)
 def app_service() -> Any:
-    """The one query service of this server, warming up in the background."""
-    from market_parser.service.query import QueryService
+    """The one query service of this process, warming up in the background."""
+    from market_parser.service.shared import shared_service
 
-    observability = app_observability()
-    service = QueryService(
-        app_settings(), metrics=observability.metrics, recent=observability.recent
-    )
-    service.start()
-    logger.info("service.started")
-    return service
+    return shared_service(app_settings())
 
 
 def settings_or_stop() -> Settings:

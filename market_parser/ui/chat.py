@@ -12,6 +12,36 @@ import streamlit as st
 
 from market_parser.service.answer import Answer, ToolRun
 
+_CHAIN_COLUMNS = (
+    "symbol",
+    "type",
+    "strike",
+    "bid",
+    "ask",
+    "last",
+    "iv",
+    "delta",
+    "gamma",
+    "theta",
+    "vega",
+    "volume",
+    "open_interest",
+)
+_CHAIN_COLUMNS = (
+    "symbol",
+    "type",
+    "strike",
+    "bid",
+    "ask",
+    "last",
+    "iv",
+    "delta",
+    "gamma",
+    "theta",
+    "vega",
+    "volume",
+    "open_interest",
+)
 EXAMPLES = (
     "What is Apple's stock price?",
     "How did MSFT do last week?",
@@ -73,23 +103,15 @@ def _price_chart(result: dict[str, Any], key: str) -> None:
 
 
 def _chain_table(result: dict[str, Any]) -> None:
-    label = f"{result['ticker']} options expiring {result['expiration']}"
+    label = f"All columns: {result['ticker']} options expiring {result['expiration']}"
     if result.get("modeled"):
         label += " (modeled prices, not market quotes)"
-    st.caption(label)
-    columns = (
-        "type",
-        "strike",
-        "bid",
-        "ask",
-        "last",
-        "iv",
-        "delta",
-        "gamma",
-        "theta",
-        "vega",
-        "volume",
-        "open_interest",
-    )
-    rows = [{name: c.get(name) for name in columns} for c in result["contracts"]]
-    st.dataframe(rows, hide_index=True, width="stretch")
+    contracts = result["contracts"]
+    columns = [
+        name
+        for name in _CHAIN_COLUMNS
+        if any(contract.get(name) is not None for contract in contracts)
+    ]
+    with st.expander(label):
+        rows = [{name: c.get(name) for name in columns} for c in contracts]
+        st.dataframe(rows, hide_index=True, width="stretch")

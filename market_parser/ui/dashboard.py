@@ -76,6 +76,7 @@ def build_dashboard(
     """Gather one frame's data for ``window`` seconds up to ``now``."""
     now = time.time() if now is None else now
     collector = observability.collector
+    observability.catch_up()
     source = _Source(observability, window, now)
     outcomes = source.breakdown("questions_total", "status")
     cache = source.breakdown("cache_requests_total", "result")

@@ -42,17 +42,13 @@ def render_cards(dashboard: Dashboard) -> None:
     first[1].metric("Questions", f"{cards.questions:,}")
     first[2].metric("Success rate", _percent(cards.success_rate))
     first[3].metric("Active sessions", f"{cards.active_sessions}")
-    second = st.columns(5)
+    second = st.columns(6)
     second[0].metric("Avg response", _seconds(latency.avg if latency.count else None))
     second[1].metric("p95 response", _seconds(latency.p95 if latency.count else None))
-    second[2].metric("CPU", f"{cards.cpu_percent:.0f}%")
-    second[3].metric(
-        "Memory",
-        f"{cards.memory_bytes / 2**20:,.0f} MB",
-        f"system {cards.memory_percent:.0f}%",
-        delta_color="off",
-    )
-    second[4].metric("Cache hit rate", _percent(cards.cache_hit_rate))
+    second[2].metric("CPU", f"{cards.cpu_percent:.0f}%", help="Percent of one core")
+    second[3].metric("Memory", f"{cards.memory_bytes / 2**20:,.0f} MB", help="RSS")
+    second[4].metric("System memory", f"{cards.memory_percent:.0f}%")
+    second[5].metric("Cache hit rate", _percent(cards.cache_hit_rate))
 
 
 def render_charts(dashboard: Dashboard) -> None:

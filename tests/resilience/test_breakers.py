@@ -368,3 +368,19 @@ def test_counting_is_exact_under_threads(bus: EventBus, clock: FakeClock) -> Non
             future.result(timeout=10)
 
     assert breaker.failures == 400
+
+
+def test_in_trial_is_true_only_inside_the_trial_call(
+    bus: EventBus, clock: FakeClock
+) -> None:
+    """in_trial() lets the guard skip retries for the half-open probe."""
+    breaker = _breaker(bus, clock, fail_max=1)
+    seen: list[bool] = []
+    breaker.call(lambda: seen.append(breaker.in_trial()))
+    _fail_times(breaker, 1, _fault)
+    clock.advance(30)
+
+    breaker.call(lambda: seen.append(breaker.in_trial()))
+
+    assert seen == [False, True]
+    assert not breaker.in_trial()

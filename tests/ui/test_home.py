@@ -87,8 +87,8 @@ def test_options_answer_has_a_table(page):
     assert len(app.dataframe) == 1
     table = app.dataframe[0].value
     assert set(table["type"]) == {"put"}
-    captions = " ".join(c.value for c in app.caption)
-    assert "modeled prices, not market quotes" in captions
+    assert "modeled prices, not market quotes" in app.expander[0].label
+    assert "volume" not in table.columns
 
 
 def test_example_button_asks_it(page):

@@ -43,6 +43,7 @@ def test_page_shows_cards_charts_tables_and_download():
         "p95 response",
         "CPU",
         "Memory",
+        "System memory",
         "Cache hit rate",
     ]
     assert len(app.get("plotly_chart")) == 5

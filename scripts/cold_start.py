@@ -1,0 +1,285 @@
+"""Measure a cold start: server start to healthy, to first page, to first answer.
+
+Starts the app in a fresh process on a free loopback port, polls Streamlit's
+``/_stcore/health``, opens the Home page in headless Chromium (Debian's, driven by
+Playwright) until the chat input shows, asks one question after a pause that
+stands for the user typing, and waits for the answer's footer. Then it times the
+imports of each page's modules with ``python -X importtime``. Prints a table and
+writes JSON.
+
+    python scripts/cold_start.py --server launcher --json cold_start.json
+    python scripts/cold_start.py --server streamlit   # plain `streamlit run Home.py`
+
+The target: Home shows its input within 1.5 s of the server being ready.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+CHAT_INPUT = '[data-testid="stChatInputTextArea"]'
+ASSISTANT = '[data-testid="stChatMessage"]:has([data-testid="stChatMessageAvatarAssistant"])'
+FIRST_PAGE_TARGET_S = 1.5
+# Modules the agent stack pulls in; they belong to the warm-up, not the first paint.
+HEAVY = ("agents", "openai", "pandas", "plotly", "requests", "numpy")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def server_command(kind: str, port: int, sidecar_port: int) -> list[str]:
+    if kind == "streamlit":
+        return [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "Home.py",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+        ]
+    if kind == "entry":
+        return [sys.executable, "-m", "market_parser.server", "--port", str(port)]
+    return [
+        sys.executable,
+        "scripts/serve.py",
+        "--port",
+        str(port),
+        "--sidecar-port",
+        str(sidecar_port),
+        "--host",
+        "127.0.0.1",
+    ]
+
+
+def wait_healthy(url: str, process: subprocess.Popen, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"the server exited with status {process.returncode}")
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=1) as reply:
+                if reply.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.02)
+    raise SystemExit(f"the server was not healthy within {timeout:g} s")
+
+
+def browse(browser, url: str, question: str, think: float, marks: dict) -> None:
+    """Open Home, wait for the chat input, ask, and wait for the answer's footer."""
+    page = browser.new_page()
+    page.goto(url, wait_until="commit")
+    page.wait_for_selector(CHAT_INPUT, state="visible", timeout=60_000)
+    marks["first_page"] = time.perf_counter()
+    page.wait_for_timeout(think * 1000)
+    page.fill(CHAT_INPUT, question)
+    marks["asked"] = time.perf_counter()
+    page.press(CHAT_INPUT, "Enter")
+    page.locator(f"{ASSISTANT} [data-testid='stCaptionContainer']").first.wait_for(
+        timeout=60_000
+    )
+    marks["first_answer"] = time.perf_counter()
+    marks["answer_text"] = page.locator(ASSISTANT).first.inner_text()[:200]
+    page.close()
+
+
+def measure_server(kind: str, question: str, think: float) -> dict[str, float | str]:
+    from playwright.sync_api import sync_playwright
+
+    port, sidecar_port = free_port(), free_port()
+    url = f"http://127.0.0.1:{port}"
+    marks: dict = {}
+    with (
+        tempfile.TemporaryDirectory() as data_dir,
+        sync_playwright() as playwright,
+    ):
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS
+        )
+        env = _environment(data_dir)
+        marks["start"] = time.perf_counter()
+        process = subprocess.Popen(
+            server_command(kind, port, sidecar_port),
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            wait_healthy(url, process, timeout=60)
+            marks["healthy"] = time.perf_counter()
+            browse(browser, url, question, think, marks)
+        finally:
+            process.terminate()
+            process.wait(15)
+            browser.close()
+
+    return _figures(marks, think)
+
+
+def _environment(data_dir: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
+    env.update(
+        {
+            "MARKET_PARSER_DATA_DIR": data_dir,
+            "MARKET_PARSER_OFFLINE": "1",
+            "LOG_LEVEL": "WARNING",
+            "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+        }
+    )
+    return env
+
+
+def _figures(marks: dict, think: float) -> dict[str, float | str]:
+    def ms(later: str, earlier: str) -> float:
+        return round((marks[later] - marks[earlier]) * 1000, 1)
+
+    return {
+        "start_to_healthy_ms": ms("healthy", "start"),
+        "healthy_to_first_page_ms": ms("first_page", "healthy"),
+        "start_to_first_page_ms": ms("first_page", "start"),
+        "think_ms": think * 1000,
+        "ask_to_first_answer_ms": ms("first_answer", "asked"),
+        "start_to_first_answer_ms": ms("first_answer", "start"),
+        "answer_excerpt": marks.get("answer_text", ""),
+    }
+
+
+def page_files() -> list[Path]:
+    return [ROOT / "Home.py", *sorted((ROOT / "pages").glob("*.py"))]
+
+
+def page_imports(path: Path) -> list[str]:
+    """The modules a page imports at its top level, in order."""
+    names: list[str] = []
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Import):
+            names.extend(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.append(node.module)
+    return [name for name in names if name != "__future__"]
+
+
+def import_times(modules: list[str]) -> dict[str, float]:
+    """Milliseconds each module adds when imported after streamlit, in a fresh process."""
+    code = "import streamlit\n" + "".join(f"import {name}\n" for name in modules)
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    top_level: dict[str, float] = {}
+    for line in done.stderr.splitlines():
+        if not line.startswith("import time:") or "|" not in line:
+            continue
+        _, cumulative, name = line.split("|", 2)
+        if name.startswith(" ") and not name.startswith("  "):
+            if cumulative.strip().isdigit():
+                top_level[name.strip()] = int(cumulative) / 1000
+    return top_level
+
+
+def measure_imports() -> dict[str, dict[str, float]]:
+    """Per page: the ms its own modules take once streamlit is in, and the total."""
+    report: dict[str, dict[str, float]] = {}
+    for path in page_files():
+        modules = [m for m in page_imports(path) if m.split(".")[0] != "streamlit"]
+        times = import_times(modules)
+        own = {name: ms for name, ms in times.items() if name != "streamlit"}
+        heavy = sorted(name for name in own if name.split(".")[0] in HEAVY)
+        report[path.name] = {
+            "streamlit_ms": round(times.get("streamlit", 0.0), 1),
+            "page_modules_ms": round(sum(own.values()), 1),
+            "heavy_top_level": heavy,
+        }
+    stack = "market_parser.agent.definition"
+    report["(warm-up) agent stack"] = {
+        "agent_stack_ms": round(import_times([stack]).get(stack, 0.0), 1)
+    }
+    return report
+
+
+def print_table(result: dict) -> None:
+    server = result["server"]
+    print(f"cold start ({result['kind']}):")
+    for key, value in server.items():
+        if key.endswith("_ms"):
+            print(f"  {key:<28} {value:>9,.1f}")
+    verdict = "met" if result["first_page_target_met"] else "MISSED"
+    print(f"  first page within {FIRST_PAGE_TARGET_S:g} s of ready: {verdict}")
+    print("imports after streamlit (ms):")
+    for page, figures in result["imports"].items():
+        cells = ", ".join(f"{k}={v}" for k, v in figures.items())
+        print(f"  {page:<28} {cells}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--server",
+        choices=("launcher", "entry", "streamlit"),
+        default="launcher",
+        help="launcher: scripts/serve.py; entry: python -m market_parser.server; "
+        "streamlit: streamlit run Home.py",
+    )
+    parser.add_argument("--question", default="What is Apple's stock price?")
+    parser.add_argument(
+        "--think", type=float, default=3.0, help="seconds the user takes to type"
+    )
+    parser.add_argument("--json", type=Path, help="write the figures here")
+    parser.add_argument("--skip-imports", action="store_true")
+    args = parser.parse_args(argv)
+
+    if not Path(CHROMIUM).exists():
+        print(f"{CHROMIUM} is missing: apt-get install chromium", file=sys.stderr)
+        return 2
+    server = measure_server(args.server, args.question, args.think)
+    result = {
+        "kind": args.server,
+        "server": server,
+        "first_page_target_met": server["healthy_to_first_page_ms"]
+        <= FIRST_PAGE_TARGET_S * 1000,
+        "imports": {} if args.skip_imports else measure_imports(),
+    }
+    print_table(result)
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+
+    return 0 if result["first_page_target_met"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
