@@ -40,7 +40,9 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 CHAT_INPUT = '[data-testid="stChatInputTextArea"]'
-ASSISTANT = '[data-testid="stChatMessage"]:has([data-testid="stChatMessageAvatarAssistant"])'
+ASSISTANT = (
+    '[data-testid="stChatMessage"]:has([data-testid="stChatMessageAvatarAssistant"])'
+)
 FIRST_PAGE_TARGET_S = 1.5
 # Modules the agent stack pulls in; they belong to the warm-up, not the first paint.
 HEAVY = ("agents", "openai", "pandas", "plotly", "requests", "numpy")

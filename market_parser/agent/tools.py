@@ -54,7 +54,7 @@ async def _call(ctx: Ctx, name: str, lookup: Lookup, **arguments: Any) -> str:
         outcome = "error" if status == "upstream_error" else "ok"
         context.metrics.tool_calls.labels(tool=name, status=outcome).inc()
         context.metrics.tool_duration.labels(tool=name).observe(elapsed)
-    logger.info(
+    logger.debug(
         "tool.called",
         extra={"tool": name, "status": status, "duration_ms": round(elapsed * 1000, 2)},
     )

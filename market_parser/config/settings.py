@@ -96,6 +96,9 @@ class Settings:
     cache_max_stale_history: float = 604_800.0
     cache_max_stale_reference: float = 2_592_000.0
     cache_max_stale_clock: float = 300.0
+    # Seconds the offline planner waits per model turn, so a test can keep a
+    # question in flight; 0 in production.
+    simulated_latency: float = 0.0
 
     @classmethod
     def load(
@@ -161,6 +164,9 @@ class Settings:
                 "ALERT_MEMORY_PERCENT", cls.alert_memory_percent, low=1, high=100
             ),
             alert_webhook_url=Secret(source.url("ALERT_WEBHOOK_URL", "")),
+            simulated_latency=source.number(
+                "MARKET_PARSER_SIMULATED_LATENCY", 0.0, low=0, high=60
+            ),
             **_resilience_knobs(source),
         )
         return settings

@@ -77,7 +77,16 @@ _PATTERNS = (
 )
 
 # Every pattern above needs one of these words; text without any skips them all.
-_TRIGGER = r"bearer|basic|authorization|key|token|secret|password|sk-"
+_TRIGGERS = (
+    "bearer",
+    "basic",
+    "authorization",
+    "key",
+    "token",
+    "secret",
+    "password",
+    "sk-",
+)
 
 _handler: logging.Handler | None = None
 
@@ -90,63 +99,27 @@ class Redactor:
         # Keys also travel URL-encoded, inside query strings.
         values |= {_url_quoted(s) for s in values}
         ordered = sorted(values, key=len, reverse=True)
+        self._values = tuple(ordered)
         self._secrets = (
             re.compile("|".join(re.escape(s) for s in ordered)) if ordered else None
-        )
-        self._gate = re.compile(
-            "|".join([*(re.escape(s) for s in ordered), _TRIGGER]), re.IGNORECASE
         )
 
     def scrub(self, text: str) -> str:
         """Return ``text`` with every known credential shape replaced."""
-        if not text or self._gate.search(text) is None:
+        if not text:
+            return text
+        # Substring tests run in C; a case-insensitive regex alternation over a
+        # whole log line cost more than the rest of the line's rendering.
+        lowered = text.lower()
+        if not any(word in lowered for word in _TRIGGERS) and not any(
+            value in text for value in self._values
+        ):
             return text
         if self._secrets is not None:
             text = self._secrets.sub("***", text)
         for pattern, replacement in _PATTERNS:
             text = pattern.sub(replacement, text)
         return text
-
-    def scrub_value(self, value: Any, depth: int = 0) -> Any:
-        """Scrub strings inside ``value``; other objects become their scrubbed repr."""
-        if isinstance(value, str):
-            return self.scrub(value)
-        if value is None or isinstance(value, bool | int | float):
-            return value
-        if depth < _MAX_DEPTH and isinstance(value, dict):
-            return {
-                self.scrub(str(k)): self.scrub_value(v, depth + 1)
-                for k, v in value.items()
-            }
-        if depth < _MAX_DEPTH and isinstance(value, list | tuple | set | frozenset):
-            return [self.scrub_value(v, depth + 1) for v in value]
-        return self.scrub(safe_repr(value))
-
-
-class RedactionFilter(logging.Filter):
-    """Scrubs the message, its args, extra fields and exception text of each record."""
-
-    def __init__(self, redactor: Redactor) -> None:
-        super().__init__()
-        self.redactor = redactor
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        scrub = self.redactor.scrub
-        record.msg = scrub(_message(record))
-        record.args = None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = "".join(traceback.format_exception(*record.exc_info))
-        if record.exc_text:
-            record.exc_text = scrub(record.exc_text)
-        if record.stack_info:
-            record.stack_info = scrub(record.stack_info)
-        keys = _extra_keys(record)
-        for key in keys:
-            setattr(record, key, self.redactor.scrub_value(getattr(record, key)))
-        # Saved for the formatter; the leading underscore keeps it out of the fields.
-        record._extra_keys = keys
-
-        return True
 
 
 class ContextFilter(logging.Filter):
@@ -162,10 +135,28 @@ class ContextFilter(logging.Filter):
         return True
 
 
-class JsonFormatter(logging.Formatter):
-    """Renders one JSON object per line; never raises on odd values."""
+class _RedactingFormatter(logging.Formatter):
+    """Scrubs credentials from the finished line, whatever part carried them.
+
+    One pass over the rendered line covers the message, its arguments, extra
+    fields and exception text alike, and costs far less than scrubbing each.
+    """
+
+    def __init__(self, redactor: Redactor | None = None) -> None:
+        super().__init__()
+        self.redactor = redactor or Redactor()
 
     def format(self, record: logging.LogRecord) -> str:
+        return self.redactor.scrub(self.render(record))
+
+    def render(self, record: logging.LogRecord) -> str:
+        raise NotImplementedError
+
+
+class JsonFormatter(_RedactingFormatter):
+    """Renders one JSON object per line; never raises on odd values."""
+
+    def render(self, record: logging.LogRecord) -> str:
         payload = _payload(record)
         try:
             return json.dumps(payload, default=safe_repr, allow_nan=False)
@@ -174,10 +165,10 @@ class JsonFormatter(logging.Formatter):
             return json.dumps(_plain(payload, 0), default=safe_repr)
 
 
-class TextFormatter(logging.Formatter):
+class TextFormatter(_RedactingFormatter):
     """Renders a readable line for local work, with the fields as ``key=value``."""
 
-    def format(self, record: logging.LogRecord) -> str:
+    def render(self, record: logging.LogRecord) -> str:
         payload = _payload(record)
         head = (
             f"{payload.pop('ts')} {payload.pop('level'):<7} "
@@ -218,10 +209,15 @@ def configure_logging(
     handler = _StdoutHandler() if stream is None else logging.StreamHandler(stream)
     handler.market_parser = True  # type: ignore[attr-defined]
     handler.addFilter(ContextFilter())
-    handler.addFilter(RedactionFilter(Redactor(secrets)))
-    handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
+    redactor = Redactor(secrets)
+    handler.setFormatter(
+        JsonFormatter(redactor) if fmt == "json" else TextFormatter(redactor)
+    )
     root.addHandler(handler)
     root.setLevel(level)
+    # Process names and ids are never rendered; skip looking them up per record.
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     _handler = handler
 
     library_level = max(logging.WARNING, root.level)
@@ -284,8 +280,7 @@ def _payload(record: logging.LogRecord) -> dict[str, Any]:
         "correlation_id": getattr(record, "correlation_id", None),
         "session": getattr(record, "session", None),
     }
-    keys = getattr(record, "_extra_keys", None)
-    for key in _extra_keys(record) if keys is None else keys:
+    for key in _extra_keys(record):
         name = f"{key}_" if key in _BASE_KEYS else key
         payload[name] = getattr(record, key)
     if record.exc_info and not record.exc_text:

@@ -9,6 +9,7 @@ the agent's instructions, the same line an LLM reads.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import uuid
@@ -25,6 +26,7 @@ from openai.types.responses import (
     ResponseOutputText,
 )
 
+from market_parser.config.settings import Settings
 from market_parser.planner.calls import plan_calls
 from market_parser.planner.parser import parse
 from market_parser.planner.plan import Intent, Plan
@@ -120,6 +122,13 @@ def plan_for(questions: list[str], today: date) -> Plan:
 class OfflinePlanner(Model):
     """A deterministic model: grammar in, tool calls out, answer from results."""
 
+    def __init__(self, simulated_latency: float | None = None) -> None:
+        # Read from the settings when not given, so that `choose_model` and the
+        # callers that build a planner need not know about this test knob.
+        if simulated_latency is None:
+            simulated_latency = Settings.load().simulated_latency
+        self.simulated_latency = simulated_latency
+
     async def get_response(
         self,
         system_instructions: str | None,
@@ -134,6 +143,8 @@ class OfflinePlanner(Model):
         conversation_id: str | None = None,
         prompt: Any = None,
     ) -> ModelResponse:
+        if self.simulated_latency:
+            await asyncio.sleep(self.simulated_latency)
         today = today_from(system_instructions)
         conversation = Conversation.read(input)
         plan = plan_for(conversation.questions, today)

@@ -74,7 +74,15 @@ class Deadline:
 
     def sleep(self, seconds: float) -> bool:
         """Wait ``seconds`` of real time; False if the deadline was cancelled first."""
-        return not self._cancelled.wait(max(0.0, seconds))
+        # Loop, because a timed wait may wake a hair early and a Retry-After is a floor.
+        end = time.monotonic() + seconds
+        while not self._cancelled.is_set():
+            left = end - time.monotonic()
+            if left <= 0:
+                return True
+            self._cancelled.wait(left)
+
+        return False
 
 
 def current_deadline() -> Deadline | None:

@@ -139,9 +139,10 @@ class OutboundLimiter:
         self._bus.emit(RateLimitRefused(self.provider, wait))
         seconds = math.ceil(wait)
         raise OutboundLimitError(
-            f"{self.provider} allows {self.limit} requests per {self.window:g} s and "
-            f"the next free slot is in {seconds} s, later than this question can "
-            f"wait. Try again in {seconds} s.",
+            f"The next free request slot for {self.provider} is in {seconds} s "
+            f"(limit {self.limit} per {self.window:g} s, or the provider asked us to "
+            f"slow down), later than this question can wait. "
+            f"Try again in {seconds} s.",
             provider=self.provider,
             retry_after=wait,
         )

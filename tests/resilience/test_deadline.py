@@ -118,3 +118,14 @@ def test_to_thread_carries_the_deadline_but_executor_submit_does_not() -> None:
 
     assert seen is deadline
     assert lost is None
+
+
+def test_sleep_waits_at_least_the_time_asked() -> None:
+    """An uncancelled sleep lasts no less than requested and returns True."""
+    deadline = Deadline(30)
+    started = time.monotonic()
+
+    finished = deadline.sleep(0.05)
+
+    assert finished
+    assert time.monotonic() - started >= 0.05
