@@ -129,3 +129,11 @@ class OutboundLimitError(RateLimitedError):
     def __init__(self, message: str, *, provider: str, retry_after: float) -> None:
         super().__init__(message, provider=provider, retry_after=retry_after)
         self.status = None
+
+
+class ModelError(UpstreamError):
+    """The language model failed: unreachable, erroring, too slow or incoherent.
+
+    Raised at the boundary around a model run so the model's breaker counts it;
+    the question is then answered by the offline planner.
+    """

@@ -84,6 +84,9 @@ class Settings:
     polygon_rate_window: float = 60.0
     session_questions_per_minute: int = 10
     max_running_questions: int = 10
+    # Each model request's timeout; shorter than the question's deadline so a
+    # stalled model leaves time for the offline planner to answer instead.
+    model_timeout: float = 15.0
     max_queued_questions: int = 100
     cache_max_entries: int = 1000
     cache_ttl_quote: float = 60.0
@@ -274,6 +277,7 @@ _RESILIENCE_KNOBS = (
         10_000,
     ),
     ("max_running_questions", "MARKET_PARSER_MAX_RUNNING_QUESTIONS", 1, 1000),
+    ("model_timeout", "MARKET_PARSER_MODEL_TIMEOUT", 0.5, 600),
     ("max_queued_questions", "MARKET_PARSER_MAX_QUEUED_QUESTIONS", 0, 100_000),
     ("cache_max_entries", "MARKET_PARSER_CACHE_MAX_ENTRIES", 1, 1_000_000),
     ("cache_ttl_quote", "MARKET_PARSER_CACHE_TTL_QUOTE", 0, 30 * _DAY),

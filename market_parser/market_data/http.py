@@ -35,6 +35,7 @@ from market_parser.errors import (
     UpstreamFormatError,
     UpstreamTimeoutError,
 )
+from market_parser.resilience.deadline import current_deadline
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +75,8 @@ class RequestOutcome:
     status: int | None
     duration_s: float
     error: MarketParserError | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    """The response headers (case-insensitive), empty when nothing came back."""
 
     @property
     def ok(self) -> bool:
@@ -172,8 +175,9 @@ class HttpClient:
     def wrap(self, wrapper: Callable[[Send], Send]) -> None:
         """Put ``wrapper`` around the send function; the last one wrapped runs first.
 
-        To get breaker > rate limit > retry > HTTP, wrap the retry first and the
-        breaker last.
+        The app wraps once, with `UpstreamGuard.wrap`, which applies breaker,
+        retry and rate limit in the order `market_parser.resilience.guards`
+        documents.
         """
         self._send_chain = wrapper(self._send_chain)
 
@@ -205,10 +209,11 @@ class HttpClient:
         """Send one GET, report its outcome, and return its JSON or raise."""
         start = time.perf_counter()
         status: int | None = None
+        headers: Mapping[str, str] = {}
         error: MarketParserError | None = None
         try:
             response = self._get(spec)
-            status = response.status_code
+            status, headers = response.status_code, response.headers
             return self._read(spec, response)
         except MarketParserError as exc:
             error = exc
@@ -221,16 +226,24 @@ class HttpClient:
                     status=status,
                     duration_s=time.perf_counter() - start,
                     error=error,
+                    headers=headers,
                 )
             )
 
     def _get(self, spec: RequestSpec) -> requests.Response:
+        timeout = self.timeout
+        deadline = current_deadline()
+        if deadline is not None:
+            # No request may outlive its question: nothing can cancel a thread
+            # blocked in a socket read, so the read must end by the deadline.
+            deadline.check()
+            timeout = (deadline.cap(timeout[0]), deadline.cap(timeout[1]))
         try:
             return self._session.get(
                 self.base_url + spec.path,
                 params={**spec.params, **self._params},
                 headers=self._headers,
-                timeout=self.timeout,
+                timeout=timeout,
             )
         except requests.RequestException as exc:
             _scrub(exc, self.redact)

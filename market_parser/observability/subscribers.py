@@ -1,7 +1,12 @@
-"""Metrics that subscribe to events other layers emit (upstream requests, tools)."""
+"""Metrics and logs that subscribe to what other layers emit.
+
+Upstream request outcomes come from `HttpClient` listeners; breaker, retry, rate
+limit, cache and admission events from the resilience event bus.
+"""
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from market_parser.errors import (
@@ -9,10 +14,19 @@ from market_parser.errors import (
     UpstreamFormatError,
     UpstreamTimeoutError,
 )
-from market_parser.observability.catalog import AppMetrics
+from market_parser.observability.catalog import BREAKER_STATES, AppMetrics
+from market_parser.resilience.events import (
+    Admitted,
+    BreakerStateChanged,
+    CacheLookup,
+    Event,
+    RetryScheduled,
+)
 
 if TYPE_CHECKING:
     from market_parser.market_data.http import RequestOutcome
+
+logger = logging.getLogger(__name__)
 
 
 def upstream_status(outcome: RequestOutcome) -> str:
@@ -47,3 +61,56 @@ class UpstreamRecorder:
         self._metrics.upstream_request_duration.labels(
             provider=outcome.provider
         ).observe(outcome.duration_s)
+
+
+_RESILIENCE_LOG_LEVELS = {
+    "breaker.opened": logging.WARNING,
+    "breaker.half_opened": logging.INFO,
+    "breaker.closed": logging.INFO,
+    "breaker.failure": logging.INFO,
+    "breaker.rejected": logging.INFO,
+    "upstream.retry": logging.WARNING,
+    "upstream.gave_up": logging.WARNING,
+    "ratelimit.waited": logging.INFO,
+    "ratelimit.refused": logging.WARNING,
+    "question.rejected": logging.WARNING,
+    "cache.coalesced": logging.DEBUG,
+    "cache.lookup": logging.DEBUG,
+    "question.admitted": logging.DEBUG,
+}
+
+
+class ResilienceRecorder:
+    """Turns breaker, retry, rate-limit, cache and admission events into data.
+
+    Subscribed to the query service's event bus: metrics for what dashboards
+    chart, one log line per event for what an operator reads.
+    """
+
+    def __init__(self, metrics: AppMetrics) -> None:
+        self._metrics = metrics
+
+    def __call__(self, event: Event) -> None:
+        self._record(event)
+        level = _RESILIENCE_LOG_LEVELS.get(event.name, logging.INFO)
+        if logger.isEnabledFor(level):
+            logger.log(level, event.name, extra=_fields(event))
+
+    def _record(self, event: Event) -> None:
+        m = self._metrics
+        if isinstance(event, BreakerStateChanged):
+            m.breaker_state.labels(provider=event.provider).set(
+                BREAKER_STATES[event.new]
+            )
+        elif isinstance(event, RetryScheduled):
+            m.upstream_retries.labels(provider=event.provider).inc()
+        elif isinstance(event, CacheLookup):
+            m.cache_requests.labels(kind=event.kind, result=event.result).inc()
+        elif isinstance(event, Admitted):
+            m.question_queue_wait.observe(event.wait_s)
+            m.question_queue_depth.set(event.waiting)
+
+
+def _fields(event: Event) -> dict[str, object]:
+    # "name" is a reserved LogRecord attribute; events never need it as a field.
+    return {k: v for k, v in event.fields().items() if k != "name"}

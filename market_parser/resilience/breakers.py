@@ -35,7 +35,7 @@ import math
 import threading
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -171,6 +171,23 @@ class Breaker:
         token = _trial_of.set(self if trial else None)
         try:
             result = func(*args, **kwargs)
+        except BaseException as exc:
+            self._settle(trial, exc)
+            raise
+        finally:
+            _trial_of.reset(token)
+        self._settle(trial, None)
+
+        return result
+
+    async def call_async(
+        self, func: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any
+    ) -> T:
+        """`call` for a coroutine function, such as a model run on the event loop."""
+        trial = self._admit()
+        token = _trial_of.set(self if trial else None)
+        try:
+            result = await func(*args, **kwargs)
         except BaseException as exc:
             self._settle(trial, exc)
             raise

@@ -10,36 +10,33 @@ ready.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import logging
+import math
 import threading
 import time
-from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from market_parser.config.settings import Settings
-from market_parser.errors import MarketParserError, UpstreamError
+from market_parser.errors import BusyError, MarketParserError, UpstreamError
+from market_parser.market_data.cached import collect_notes
 from market_parser.observability.catalog import AppMetrics, register_app_metrics
 from market_parser.observability.correlation import bind, current, new_correlation_id
 from market_parser.observability.metrics import MetricsCollector
 from market_parser.observability.recent import QuestionRecord, RecentQuestions
+from market_parser.observability.subscribers import ResilienceRecorder
+from market_parser.resilience.admission import Admission
+from market_parser.resilience.deadline import bind_deadline
+from market_parser.resilience.events import EventBus
+from market_parser.resilience.ratelimits import SessionLimiter
 from market_parser.service.answer import Answer, Outcome, ToolRun
 from market_parser.service.loop import BackgroundLoop
+from market_parser.service.pending import Pending
 from market_parser.service.sessions import SessionStore
 
+if TYPE_CHECKING:
+    from market_parser.service.runner import AgentStack
+
 logger = logging.getLogger(__name__)
-
-# How long past the deadline a caller waits for the loop to report a timeout.
-DEADLINE_GRACE_SECONDS = 2.0
-
-
-@dataclass
-class _Stack:
-    """What answering needs, built once: provider, model and agent."""
-
-    provider: Any
-    model_name: str
-    agent: Any
 
 
 class QueryService:
@@ -60,7 +57,17 @@ class QueryService:
         self._provider = provider
         self._model = model
         self._loop = BackgroundLoop()
-        self._stack: _Stack | None = None
+        self.bus = EventBus()
+        self._unsubscribe = self.bus.subscribe(ResilienceRecorder(self.metrics))
+        self._admission = Admission(
+            max_running=settings.max_running_questions,
+            max_waiting=settings.max_queued_questions,
+            bus=self.bus,
+        )
+        self._session_limits = SessionLimiter(
+            limit=settings.session_questions_per_minute, bus=self.bus
+        )
+        self._stack: AgentStack | None = None
         self._stack_lock = threading.Lock()
         self._sessions = SessionStore(settings.data_dir, self.metrics)
         self._in_flight = 0
@@ -84,7 +91,7 @@ class QueryService:
     def ready(self) -> bool:
         return self._stack is not None
 
-    def stack(self) -> _Stack:
+    def stack(self) -> AgentStack:
         """The agent stack, built on first call; blocks while another builds it."""
         if self._stack is not None:
             return self._stack
@@ -93,22 +100,50 @@ class QueryService:
                 self._stack = self._build_stack()
         return self._stack
 
-    def _build_stack(self) -> _Stack:
+    def _build_stack(self) -> AgentStack:
         from market_parser.agent.definition import build_agent
         from market_parser.agent.models import choose_model
+        from market_parser.market_data.cached import CachedProvider
         from market_parser.market_data.sources import build_provider
         from market_parser.observability.subscribers import UpstreamRecorder
+        from market_parser.planner.model import OfflinePlanner
+        from market_parser.resilience.breakers import Breaker
+        from market_parser.resilience.cache import TtlCache, policies_from_settings
+        from market_parser.service.runner import AgentStack
 
-        provider = self._provider or build_provider(
-            self.settings, on_request=UpstreamRecorder(self.metrics)
-        )
-        if self._model is not None:
-            model, name = self._model, getattr(self._model, "name", "custom")
+        settings = self.settings
+        if self._provider is None:
+            provider = build_provider(
+                settings, on_request=UpstreamRecorder(self.metrics), bus=self.bus
+            )
         else:
-            choice = choose_model(self.settings)
-            model, name = choice.model, choice.name
-
-        return _Stack(provider, name, build_agent(model))
+            cache = TtlCache(
+                policies_from_settings(settings),
+                max_entries=settings.cache_max_entries,
+                bus=self.bus,
+            )
+            provider = CachedProvider(self._provider, cache)
+        if self._model is not None:
+            model, name, offline = (
+                self._model,
+                getattr(self._model, "name", "custom"),
+                False,
+            )
+        else:
+            choice = choose_model(settings)
+            model, name, offline = choice.model, choice.name, choice.offline
+        if offline:
+            return AgentStack(provider, name, build_agent(model))
+        planner = OfflinePlanner(simulated_latency=settings.simulated_latency)
+        breaker = Breaker(
+            "openai",
+            fail_max=settings.breaker_fail_max,
+            reset_timeout=settings.breaker_reset_timeout,
+            bus=self.bus,
+        )
+        return AgentStack(
+            provider, name, build_agent(model), build_agent(planner), breaker
+        )
 
     def touch(self, session_id: str) -> None:
         """Note that a browser session is active (it loaded or used a page)."""
@@ -116,29 +151,30 @@ class QueryService:
 
     def ask(self, question: str, session_id: str = "terminal") -> Answer:
         """Answer one question within the deadline; never raises for bad input."""
+        return self.submit(question, session_id).result()
+
+    def submit(self, question: str, session_id: str = "terminal") -> Pending:
+        """Start answering; the returned `Pending` reports its place in line."""
         correlation_id = new_correlation_id()
+        pending = Pending(correlation_id, session_id)
         with bind(correlation_id=correlation_id, session=session_id):
-            answer = self._check(question, correlation_id)
-            if answer is None:
-                self._enter()
-                try:
-                    answer = self._run(question.strip(), session_id, correlation_id)
-                finally:
-                    self._leave()
-            self._record(question, answer)
+            refusal = self._check(question, session_id, correlation_id)
+            if refusal is not None:
+                self._record(question, refusal)
+                pending.finish(refusal)
+                return pending
+            self._enter()
+            self._sessions.touch(session_id)
+            future = self._loop.submit(
+                self._answer(question.strip(), session_id, pending)
+            )
+        pending.attach(future, self, question)
 
-        return answer
+        return pending
 
-    def _run(self, question: str, session_id: str, correlation_id: str) -> Answer:
-        self._sessions.touch(session_id)
-        future = self._loop.submit(self._answer(question, session_id))
-        try:
-            return future.result(self.settings.query_timeout + DEADLINE_GRACE_SECONDS)
-        except concurrent.futures.TimeoutError:
-            future.cancel()
-            return self._timed_out(correlation_id, time.perf_counter())
-
-    def _check(self, question: str, correlation_id: str) -> Answer | None:
+    def _check(
+        self, question: str, session_id: str, correlation_id: str
+    ) -> Answer | None:
         text = (question or "").strip()
         if not self._accepting:
             message = "The app is restarting. Please ask again in a moment."
@@ -155,6 +191,16 @@ class QueryService:
                 f"{limit:,}. Please shorten it and ask again."
             )
             return self._refused(message, "question_too_long", correlation_id)
+        wait = self._session_limits.check(session_id)
+        if wait is not None:
+            message = (
+                "You are asking faster than "
+                f"{self.settings.session_questions_per_minute} questions a minute. "
+                f"Please slow down and try again in {math.ceil(wait)} s."
+            )
+            return self._refused(
+                message, "SessionRateLimited", correlation_id, "rejected"
+            )
         return None
 
     def _refused(
@@ -173,44 +219,69 @@ class QueryService:
             error_type=error_type,
         )
 
-    async def _answer(self, question: str, session_id: str) -> Answer:
-        from market_parser.service.runner import run_question
+    async def _answer(self, question: str, session_id: str, pending: Pending) -> Answer:
+        from market_parser.service.runner import answer_question
 
         started = time.perf_counter()
-        stack = await asyncio.to_thread(self.stack)
-        session = self._sessions.get(session_id)
-        try:
-            async with asyncio.timeout(self.settings.query_timeout):
-                outcome = await run_question(
-                    stack.agent, stack.provider, question, session, self.metrics
+        timeout = self.settings.query_timeout
+        stack: AgentStack | None = None
+        with bind_deadline(timeout), collect_notes() as notes:
+            try:
+                async with asyncio.timeout(timeout):
+                    async with self._admission.slot(pending.set_position) as waited:
+                        pending.set_position(0)
+                        stack = await asyncio.to_thread(self.stack)
+                        session = self._sessions.get(session_id)
+                        outcome = await answer_question(
+                            stack, question, session, self.metrics
+                        )
+            except TimeoutError:
+                return self._timed_out(_current_id(), started)
+            except BusyError as exc:
+                return self._busy(exc, started)
+            except MarketParserError as exc:
+                return self._failed(stack, started, exc, str(exc))
+            except Exception as exc:
+                logger.exception(
+                    "question.failed", extra={"error_type": type(exc).__name__}
                 )
-        except TimeoutError:
-            return self._timed_out(_current_id(), started)
-        except MarketParserError as exc:
-            return self._failed(stack, started, exc, str(exc))
-        except Exception as exc:
-            logger.exception(
-                "question.failed", extra={"error_type": type(exc).__name__}
-            )
-            return self._failed(
-                stack, started, exc, "Something went wrong while answering."
-            )
+                return self._failed(
+                    stack, started, exc, "Something went wrong while answering."
+                )
+        text = "\n\n".join([outcome.text, *(f"_{note}_" for note in notes)])
 
         return Answer(
-            text=outcome.text,
+            text=text,
             outcome="answered",
             correlation_id=_current_id(),
-            model=stack.model_name,
+            model=outcome.model_name or stack.model_name,
             source=stack.provider.label,
             as_of=outcome.as_of,
             duration_ms=round((time.perf_counter() - started) * 1000, 1),
+            queue_wait_ms=round(waited * 1000, 1),
             tokens_in=outcome.tokens_in,
             tokens_out=outcome.tokens_out,
             tools=tuple(ToolRun(*record) for record in outcome.tools),
+            notes=(*notes, *outcome.notes),
+        )
+
+    def _busy(self, exc: BusyError, started: float) -> Answer:
+        return Answer(
+            text=f"{exc} Reference: {_current_id()}.",
+            outcome="rejected",
+            correlation_id=_current_id(),
+            model="",
+            source="",
+            duration_ms=round((time.perf_counter() - started) * 1000, 1),
+            error_type="BusyError",
         )
 
     def _failed(
-        self, stack: _Stack, started: float, exc: BaseException, message: str
+        self,
+        stack: AgentStack | None,
+        started: float | None,
+        exc: BaseException,
+        message: str,
     ) -> Answer:
         correlation_id = _current_id()
         if isinstance(exc, UpstreamError) or not isinstance(exc, MarketParserError):
@@ -219,13 +290,13 @@ class QueryService:
             text=f"{message} If it keeps happening, quote reference {correlation_id}.",
             outcome="failed",
             correlation_id=correlation_id,
-            model=stack.model_name,
-            source=stack.provider.label,
-            duration_ms=round((time.perf_counter() - started) * 1000, 1),
+            model=stack.model_name if stack else "",
+            source=stack.provider.label if stack else "",
+            duration_ms=_elapsed_ms(started, 0.0),
             error_type=type(exc).__name__,
         )
 
-    def _timed_out(self, correlation_id: str, started: float) -> Answer:
+    def _timed_out(self, correlation_id: str, started: float | None) -> Answer:
         limit = self.settings.query_timeout
         return Answer(
             text=(
@@ -236,7 +307,7 @@ class QueryService:
             correlation_id=correlation_id,
             model=self._stack.model_name if self._stack else "",
             source=self._stack.provider.label if self._stack else "",
-            duration_ms=round((time.perf_counter() - started) * 1000, 1),
+            duration_ms=_elapsed_ms(started, limit),
             error_type="QueryTimeoutError",
         )
 
@@ -321,6 +392,12 @@ class QueryService:
         """Close sessions and stop the loop."""
         self._sessions.close()
         self._loop.stop()
+
+
+def _elapsed_ms(started: float | None, otherwise_s: float) -> float:
+    if started is None:
+        return round(otherwise_s * 1000, 1)
+    return round((time.perf_counter() - started) * 1000, 1)
 
 
 def _current_id() -> str:

@@ -28,7 +28,12 @@ def live_service(upstream, tmp_path):
     services = []
 
     def build(**keys: str) -> QueryService:
-        environ = {"MARKET_PARSER_DATA_DIR": str(tmp_path), **keys}
+        environ = {
+            "MARKET_PARSER_DATA_DIR": str(tmp_path),
+            "MARKET_PARSER_RETRY_BASE_WAIT": "0.01",
+            "MARKET_PARSER_RETRY_MAX_WAIT": "0.02",
+            **keys,
+        }
         environ["TRADIER_BASE_URL"] = upstream.url
         environ["POLYGON_BASE_URL"] = upstream.url
         service = QueryService(Settings.load(environ))
@@ -85,7 +90,7 @@ def app_logs():
 
 
 def test_tradier_fault_falls_back_to_polygon(live_service, upstream, app_logs):
-    """A Tradier 502 sends the question to Polygon; no key shows in the logs."""
+    """A Tradier 502, retried twice, sends the question to Polygon; no key leaks."""
     upstream.route(
         "/v1/markets/quotes", Reply.html("<h1>502 Bad Gateway</h1>", status=502)
     )
@@ -97,7 +102,7 @@ def test_tradier_fault_falls_back_to_polygon(live_service, upstream, app_logs):
     answer = service.ask("What is Microsoft's stock price?", session_id="f1")
     assert answer.ok, answer.text
     assert "$416.44" in answer.text
-    assert len(upstream.requests_to("/v1/markets/quotes")) == 1
+    assert len(upstream.requests_to("/v1/markets/quotes")) == 3
     assert len(upstream.requests_to(POLYGON_SNAPSHOT)) == 1
     written = app_logs.getvalue()
     assert "/v2/snapshot/locale/us/markets/stocks/tickers/MSFT" in written
