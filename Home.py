@@ -45,7 +45,18 @@ if question:
     state["messages"].append({"role": "user", "text": question})
     with st.chat_message("user"):
         st.markdown(question)
-    with st.chat_message("assistant"), st.spinner("Looking that up…"):
-        answer = service.ask(question, session_id=state["session_id"])
+    with st.chat_message("assistant"):
+        line = st.empty()
+        pending = service.submit(question, session_id=state["session_id"])
+        with st.spinner("Looking that up…"):
+            while not pending.wait(0.25):
+                if pending.position:
+                    line.caption(
+                        f"Many questions right now: you are number "
+                        f"{pending.position} in line."
+                    )
+                elif pending.position == 0:
+                    line.empty()
+        answer = pending.result()
     state["messages"].append({"role": "assistant", "answer": answer})
     st.rerun()

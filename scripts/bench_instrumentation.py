@@ -76,7 +76,7 @@ def end_to_end(rounds: int, data_dir: str) -> dict[str, float]:
         if not instrumented:
             service.metrics = _NullMetrics()  # type: ignore[assignment]
             service.recent = _NullRecent()
-            service._sessions._metrics = service.metrics  # noqa: SLF001
+            service._sessions._metrics = service.metrics
         service.stack()
         for question in QUESTIONS:  # warm caches and lazy imports
             service.ask(question, session_id=f"warm-{label}")

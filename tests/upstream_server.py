@@ -15,6 +15,7 @@ import json
 import socket
 import struct
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -101,6 +102,8 @@ class RecordedRequest:
     body: bytes = b""
     peer: tuple[str, int] = ("", 0)
     """The client's address: the same port means the same pooled connection."""
+    received_at: float = 0.0
+    """``time.monotonic()`` when the request line arrived."""
 
     def param(self, name: str) -> str | None:
         """The last value of query parameter ``name``, or None."""
@@ -233,6 +236,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
             headers={name.lower(): value for name, value in self.headers.items()},
             body=self.rfile.read(length) if length else b"",
             peer=self.client_address[:2],
+            received_at=time.monotonic(),
         )
         reply = upstream._answer(request)
         if reply.delay and upstream.stopping.wait(reply.delay):

@@ -35,15 +35,18 @@ def choose_model(settings: Settings) -> ModelChoice:
         not settings.use_openai or settings.openai_base_url is not None
     )
     if not settings.use_openai:
-        return ModelChoice(OfflinePlanner(), MODEL_NAME, offline=True)
+        planner = OfflinePlanner(simulated_latency=settings.simulated_latency)
+        return ModelChoice(planner, MODEL_NAME, offline=True)
 
     from openai import AsyncOpenAI
 
     client = AsyncOpenAI(
         api_key=settings.openai_api_key.reveal(),
         base_url=settings.openai_base_url,
-        timeout=settings.query_timeout,
-        max_retries=1,
+        # Leave part of the question's deadline for the planner to answer
+        # instead; our own fallback replaces the client's retries.
+        timeout=min(settings.model_timeout, settings.query_timeout * 0.6),
+        max_retries=0,
     )
     if settings.openai_api == "chat_completions":
         model: Model = OpenAIChatCompletionsModel(settings.model, openai_client=client)

@@ -26,7 +26,6 @@ from openai.types.responses import (
     ResponseOutputText,
 )
 
-from market_parser.config.settings import Settings
 from market_parser.planner.calls import plan_calls
 from market_parser.planner.parser import parse
 from market_parser.planner.plan import Intent, Plan
@@ -122,11 +121,9 @@ def plan_for(questions: list[str], today: date) -> Plan:
 class OfflinePlanner(Model):
     """A deterministic model: grammar in, tool calls out, answer from results."""
 
-    def __init__(self, simulated_latency: float | None = None) -> None:
-        # Read from the settings when not given, so that `choose_model` and the
-        # callers that build a planner need not know about this test knob.
-        if simulated_latency is None:
-            simulated_latency = Settings.load().simulated_latency
+    def __init__(self, simulated_latency: float = 0.0) -> None:
+        # Seconds to wait per turn, as a remote model would: load tests and
+        # shutdown tests use it to keep questions in flight.
         self.simulated_latency = simulated_latency
 
     async def get_response(

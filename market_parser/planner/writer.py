@@ -435,7 +435,7 @@ def _write_error(plan: Plan, result: dict[str, Any]) -> str:
     message = result.get("message") or "The data source could not answer."
     if result.get("error") == "unknown_ticker" and result.get("unknown"):
         return _unknown_lines(result)[0]
-    if result.get("error") == "upstream":
+    if result.get("error") == "upstream" and "try again" not in message.lower():
         return f"{message} Please try again in a moment."
     return message
 

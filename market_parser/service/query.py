@@ -248,6 +248,7 @@ class QueryService:
                 return self._failed(
                     stack, started, exc, "Something went wrong while answering."
                 )
+        notes = [*notes, *outcome.notes]
         text = "\n\n".join([outcome.text, *(f"_{note}_" for note in notes)])
 
         return Answer(
@@ -262,7 +263,7 @@ class QueryService:
             tokens_in=outcome.tokens_in,
             tokens_out=outcome.tokens_out,
             tools=tuple(ToolRun(*record) for record in outcome.tools),
-            notes=(*notes, *outcome.notes),
+            notes=tuple(notes),
         )
 
     def _busy(self, exc: BusyError, started: float) -> Answer:

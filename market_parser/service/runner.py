@@ -25,7 +25,9 @@ from market_parser.resilience.breakers import Breaker
 logger = logging.getLogger(__name__)
 
 MAX_TURNS = 6
-_MODEL_FAILURES = (openai.APIError, ModelBehaviorError, MaxTurnsExceeded)
+# What a model run raises when the model, not our code, is at fault: the
+# client's errors, output the SDK cannot use, a body that is not JSON at all.
+_MODEL_FAILURES = (openai.OpenAIError, ModelBehaviorError, MaxTurnsExceeded, ValueError)
 
 
 @dataclass

@@ -85,9 +85,13 @@ def app_url(tmp_path_factory) -> Iterator[str]:
         log.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """Headless Debian Chromium driven by playwright, or a skip saying why not."""
+    """Headless Debian Chromium driven by playwright, or a skip saying why not.
+
+    Module-scoped: playwright's sync API runs an event loop in the main thread
+    while it is open, which would break later tests that call ``asyncio.run``.
+    """
     if not Path(CHROMIUM).exists():
         pytest.skip("Chromium is not installed (apt-get install chromium)")
     playwright_api = pytest.importorskip("playwright.sync_api")
