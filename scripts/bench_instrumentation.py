@@ -106,7 +106,11 @@ def one_question_of_instrumentation(metrics, recent, logger) -> None:
         metrics.question_duration.labels(model="m", source="s").observe(0.0123)
         metrics.question_tokens.labels(direction="input", model="m").inc(640)
         metrics.question_tokens.labels(direction="output", model="m").inc(98)
-        recent.add(QuestionRecord(0.0, "What is Apple's stock price?", "answered", 12.3, "m", "id"))
+        recent.add(
+            QuestionRecord(
+                0.0, "What is Apple's stock price?", "answered", 12.3, "m", "id"
+            )
+        )
         logger.info("question.answered", extra={"duration_ms": 12.3, "model": "m"})
 
 
@@ -147,9 +151,13 @@ def _prometheus_metrics() -> Any:
         active_sessions = Gauge("sessions", "", registry=registry)
         tool_calls = Counter("tools", "", ["tool", "status"], registry=registry)
         tool_duration = Histogram("tool_s", "", ["tool"], registry=registry)
-        questions = Counter("questions", "", ["status", "error_type"], registry=registry)
+        questions = Counter(
+            "questions", "", ["status", "error_type"], registry=registry
+        )
         question_duration = Histogram("q_s", "", ["model", "source"], registry=registry)
-        question_tokens = Counter("tokens", "", ["direction", "model"], registry=registry)
+        question_tokens = Counter(
+            "tokens", "", ["direction", "model"], registry=registry
+        )
 
     return Families()
 
@@ -163,14 +171,22 @@ def main() -> None:
         configure_logging("INFO", "json", stream=io.StringIO())
         e2e = end_to_end(args.rounds, data_dir)
     calls = micro(args.iterations)
-    print(f"end to end, CPU per question over {args.rounds * len(QUESTIONS)} questions:")
+    print(
+        f"end to end, CPU per question over {args.rounds * len(QUESTIONS)} questions:"
+    )
     print(f"  instrumented      {e2e['on']:9.1f} µs")
     print(f"  not instrumented  {e2e['off']:9.1f} µs")
-    print(f"  difference        {e2e['on'] - e2e['off']:9.1f} µs ({e2e['on'] / e2e['off']:.3f}x)")
+    print(
+        f"  difference        {e2e['on'] - e2e['off']:9.1f} µs ({e2e['on'] / e2e['off']:.3f}x)"
+    )
     print(f"instrumentation calls of one question, {args.iterations:,} repetitions:")
     print(f"  ours (metrics + JSON logs + ids + ring)  {calls['ours']:6.1f} µs")
-    print(f"  ours without log lines                   {calls['ours_without_logs']:6.1f} µs")
-    print(f"  prometheus_client metrics + same logs    {calls['prometheus_client']:6.1f} µs")
+    print(
+        f"  ours without log lines                   {calls['ours_without_logs']:6.1f} µs"
+    )
+    print(
+        f"  prometheus_client metrics + same logs    {calls['prometheus_client']:6.1f} µs"
+    )
 
 
 if __name__ == "__main__":
