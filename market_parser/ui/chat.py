@@ -27,21 +27,6 @@ _CHAIN_COLUMNS = (
     "volume",
     "open_interest",
 )
-_CHAIN_COLUMNS = (
-    "symbol",
-    "type",
-    "strike",
-    "bid",
-    "ask",
-    "last",
-    "iv",
-    "delta",
-    "gamma",
-    "theta",
-    "vega",
-    "volume",
-    "open_interest",
-)
 EXAMPLES = (
     "What is Apple's stock price?",
     "How did MSFT do last week?",
