@@ -326,20 +326,13 @@ class HttpClient:
         error_name = type(outcome.error).__name__ if outcome.error else None
         duration_ms = round(outcome.duration_s * 1000, 1)
         logger.info(
-            "upstream.request provider=%s endpoint=%s status=%s duration_ms=%.1f "
-            "error=%s",
-            outcome.provider,
-            outcome.endpoint,
-            outcome.status,
-            duration_ms,
-            error_name,
+            "upstream.request",
             extra={
-                "event": "upstream.request",
                 "provider": outcome.provider,
                 "endpoint": outcome.endpoint,
                 "status": outcome.status,
                 "duration_ms": duration_ms,
-                "error": error_name,
+                "error_type": error_name,
             },
         )
         for listener in self._listeners:
