@@ -5,7 +5,7 @@ import uuid
 import streamlit as st
 
 from market_parser.ui.bootstrap import app_service, settings_or_stop
-from market_parser.ui.chat import EXAMPLES, render_answer
+from market_parser.ui.chat import EXAMPLES, render_answer, render_question
 
 st.set_page_config(page_title="Market Parser", layout="wide")
 
@@ -13,6 +13,9 @@ settings = settings_or_stop()
 service = app_service()
 state = st.session_state
 state.setdefault("session_id", uuid.uuid4().hex)
+# The browser's own id: the per-session question limit follows it, so clearing
+# the conversation (a new session id) does not reset the limit.
+state.setdefault("client_id", uuid.uuid4().hex)
 state.setdefault("messages", [])
 service.touch(state["session_id"])
 
@@ -26,37 +29,47 @@ with st.sidebar:
     st.subheader("Try asking")
     for example in EXAMPLES:
         if st.button(example, key=f"example-{example}", width="stretch"):
-            state["pending"] = example
+            state["asked"] = example
     if st.button("Clear conversation", type="secondary"):
         state["messages"] = []
         state["session_id"] = uuid.uuid4().hex
         st.rerun()
 
+
+def wait_for(message: dict) -> None:
+    """Show the place in line until the answer comes, then keep the answer."""
+    pending = message["pending"]
+    line = st.empty()
+    with st.spinner("Looking that up…"):
+        while not pending.wait(0.25):
+            if pending.position:
+                line.caption(
+                    f"Many questions right now: you are number {pending.position} "
+                    "in line."
+                )
+    line.empty()
+    message["answer"] = pending.result()
+    del message["pending"]
+
+
+# A question's pending answer is kept in the session, not in a local variable:
+# a new question typed while one is running reruns this script, and the answer
+# must still be there afterwards.
 for index, message in enumerate(state["messages"]):
     with st.chat_message(message["role"]):
         if message["role"] == "user":
-            st.markdown(message["text"])
-        else:
-            render_answer(message["answer"], key=str(index))
+            render_question(message["text"])
+            continue
+        if "pending" in message:
+            wait_for(message)
+        render_answer(message["answer"], key=str(index))
 
-typed = st.chat_input("Ask a market question", max_chars=settings.max_question_chars)
-question = typed or state.pop("pending", None)
-if question:
+typed = st.chat_input("Ask a market question")
+question = typed or state.pop("asked", None)
+if question and question.strip():
     state["messages"].append({"role": "user", "text": question})
-    with st.chat_message("user"):
-        st.markdown(question)
-    with st.chat_message("assistant"):
-        line = st.empty()
-        pending = service.submit(question, session_id=state["session_id"])
-        with st.spinner("Looking that up…"):
-            while not pending.wait(0.25):
-                if pending.position:
-                    line.caption(
-                        f"Many questions right now: you are number "
-                        f"{pending.position} in line."
-                    )
-                elif pending.position == 0:
-                    line.empty()
-        answer = pending.result()
-    state["messages"].append({"role": "assistant", "answer": answer})
+    pending = service.submit(
+        question, session_id=state["session_id"], client_id=state["client_id"]
+    )
+    state["messages"].append({"role": "assistant", "pending": pending})
     st.rerun()

@@ -74,5 +74,10 @@ def _ask(settings, question: str, session: str | None, *, as_json: bool) -> int:
         first_line = answer.text.splitlines()[0] if answer.text else answer.outcome
         print(f"error: {first_line}", file=sys.stderr)
         return EXIT_NOT_ANSWERED
+    if not answer.has_data:
+        # A reply, but not an answer from data: help text, an unknown ticker,
+        # dates outside the data. Scripts can tell from the status.
+        print("error: no market data answered this question", file=sys.stderr)
+        return EXIT_NOT_ANSWERED
 
     return EXIT_ANSWERED

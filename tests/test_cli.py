@@ -50,7 +50,8 @@ def test_ask_json_prints_one_object(tmp_path):
     assert payload["outcome"] == "answered"
     assert payload["model"] == "offline-planner"
     assert payload["tools"] == ["get_technical_analysis"]
-    assert payload["tokens"]["in"] > 0
+    assert payload["tokens"] == {"in": 0, "out": 0}
+    assert payload["has_data"] is True
     assert len(payload["correlation_id"]) == 16
     assert payload["duration_ms"] > 0
     assert "RSI(14)" in payload["answer"]
@@ -73,3 +74,12 @@ def test_bad_setting_exits_2_naming_it(tmp_path):
     assert done.returncode == 2
     assert "MARKET_PARSER_QUERY_TIMEOUT" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_replies_without_data_exit_1(tmp_path):
+    """A non-market question or an unknown ticker prints a reply but exits 1."""
+    for question in ("What's the weather in Paris?", "TSLA price"):
+        done = run_cli("ask", question, tmp_path=tmp_path, LOG_LEVEL="ERROR")
+        assert done.returncode == 1, question
+        assert done.stdout.strip()
+        assert done.stderr.strip() == "error: no market data answered this question"

@@ -8,11 +8,13 @@ which carries the question's context variables (correlation id) along.
 from __future__ import annotations
 
 import asyncio
+from calendar import monthrange
 from datetime import date, timedelta
 from typing import Any
 
 from market_parser.agent.context import AgentContext
 from market_parser.analysis.performance import performance
+from market_parser.analysis.resample import for_chart
 from market_parser.analysis.technicals import technical_summary
 from market_parser.analysis.volume import volume_trend
 from market_parser.errors import MarketParserError, NoDataError, UnknownTickerError
@@ -24,7 +26,6 @@ TECHNICALS_LOOKBACK_DAYS = 420
 # Sessions before a period, fetched in the same request: the prior close for the
 # change, and a baseline for the volume trend.
 CONTEXT_DAYS = 45
-DEFAULT_PERIOD_DAYS = 30
 MAX_BARS_TO_MODEL = 30
 MAX_BARS_RECORDED = 400
 
@@ -43,6 +44,12 @@ def compact(result: dict[str, Any]) -> dict[str, Any]:
     trimmed["bars"] = bars[-MAX_BARS_TO_MODEL:]
     trimmed["bars_note"] = f"latest {MAX_BARS_TO_MODEL} of {len(bars)} bars shown"
     return trimmed
+
+
+def month_before(day: date) -> date:
+    """The same day a month earlier, clamped to that month's end: "past month"."""
+    year, month = (day.year, day.month - 1) if day.month > 1 else (day.year - 1, 12)
+    return date(year, month, min(day.day, monthrange(year, month)[1]))
 
 
 def parse_day(text: str | None, name: str) -> date | None:
@@ -137,7 +144,7 @@ def resolve_period(
         # About 7 calendar days per 5 sessions, with room for holidays.
         return end - timedelta(days=sessions * 7 // 5 + 10), end, sessions
     if start is None:
-        start = end - timedelta(days=DEFAULT_PERIOD_DAYS)
+        start = month_before(end)
     if start > end:
         start, end = end, start
 
@@ -225,9 +232,10 @@ async def price_history(
         "performance": performance(inside, prior_close=prior_close).to_dict(),
         "volume": volume_trend(before + inside, recent=len(inside)).to_dict(),
         "as_of": inside[-1].day.isoformat(),
-        "bars": [_bar_dict(bar) for bar in inside[-MAX_BARS_RECORDED:]],
         "include_bars": include_bars,
     }
+    result["bar_size"], chart = for_chart(inside, MAX_BARS_RECORDED)
+    result["bars"] = [_bar_dict(bar) for bar in chart]
     if count is not None:
         result["requested"]["sessions"] = count
     if start == end and inside[-1].day != start:
@@ -251,6 +259,8 @@ async def comparison(
     sessions: int | None = None,
 ) -> dict[str, Any]:
     symbols = list(dict.fromkeys(_symbol(t) for t in tickers if t.strip()))
+    if not symbols:
+        symbols = list(_available(context))
     if not symbols:
         raise NoDataError("No tickers were given; name two or more such as AAPL, MSFT.")
     start, end, count = resolve_period(context, start_date, end_date, sessions)
@@ -329,11 +339,32 @@ async def expirations(context: AgentContext, *, ticker: str) -> dict[str, Any]:
     }
 
 
-def choose_expiration(listed: list[date], wanted: str) -> date:
-    """Pick the listed expiration a phrase means: nearest, on/after a date, a month."""
+def session_on(context: AgentContext, day: date) -> dict[str, Any]:
+    """Whether the exchange held a session on ``day``, from the NYSE calendar."""
+    reason = calendar.closure_reason(day)
+    if reason is None and day.weekday() >= 5:
+        reason = f"a {day:%A}"
+
+    return {
+        "kind": "market_status",
+        "day": day.isoformat(),
+        "state": "closed" if reason else "open",
+        "reason": reason,
+        "tense": "past" if day < context.today else "future",
+        "as_of": context.today.isoformat(),
+    }
+
+
+def choose_expiration(listed: list[date], wanted: str) -> tuple[date, str | None]:
+    """The listed expiration a phrase means, and a note when it is not exact.
+
+    "nearest" is the first listed; "YYYY-MM" the month's standard monthly; a
+    date itself when listed, else the listed date nearest to it (the later one
+    on a tie), with a note saying so.
+    """
     wanted = (wanted or "nearest").strip().lower()
     if wanted == "nearest":
-        return listed[0]
+        return listed[0], None
     if len(wanted) == 7 and wanted[4] == "-":
         year, month = int(wanted[:4]), int(wanted[5:])
         in_month = [d for d in listed if (d.year, d.month) == (year, month)]
@@ -341,15 +372,19 @@ def choose_expiration(listed: list[date], wanted: str) -> date:
         # before it when that Friday is a holiday): days 15 to 21.
         monthly = [d for d in in_month if 15 <= d.day <= 21 and d.weekday() in (3, 4)]
         if monthly or in_month:
-            return (monthly or in_month)[0]
+            return (monthly or in_month)[0], None
         raise NoDataError(f"No expirations in {wanted}; listed: {_listing(listed)}.")
     target = parse_day(wanted, "expiration")
-    for day in listed:
-        if target is not None and day >= target:
-            return day
-    raise NoDataError(
-        f"No expiration on or after {wanted}; listed: {_listing(listed)}."
-    )
+    assert target is not None
+    if target in listed:
+        return target, None
+    chosen = min(listed, key=lambda day: (abs((day - target).days), -day.toordinal()))
+    if target < listed[0]:
+        note = f"{target} is before the nearest listed expiration"
+    else:
+        note = f"No options expire on {target:%a} {target}"
+
+    return chosen, f"{note}; showing {chosen:%a} {chosen}, the closest listed."
 
 
 def _listing(days: list[date]) -> str:
@@ -401,7 +436,7 @@ async def options_chain(
     listed = await asyncio.to_thread(context.provider.expirations, symbol)
     if not listed:
         raise NoDataError(f"No option expirations are listed for {symbol}.")
-    chosen = choose_expiration(sorted(listed), expiration)
+    chosen, note = choose_expiration(sorted(listed), expiration)
     chain = await asyncio.to_thread(context.provider.option_chain, symbol, chosen)
     price = chain.underlying_price
     if price is None:
@@ -421,10 +456,16 @@ async def options_chain(
         "modeled": chain.modeled,
         "contracts": [_contract_dict(c) for c in contracts],
         "as_of": (chain.as_of.date() if chain.as_of else context.today).isoformat(),
+        **({"note": note} if note else {}),
     }
 
 
-async def market_status(context: AgentContext) -> dict[str, Any]:
+async def market_status(
+    context: AgentContext, *, date: str | None = None
+) -> dict[str, Any]:
+    day = parse_day(date, "date")
+    if day is not None and day != context.today:
+        return session_on(context, day)
     clock = await asyncio.to_thread(context.provider.market_clock)
 
     return {

@@ -120,7 +120,8 @@ async def compare_performance(
     """Compare the performance of several tickers over the same period.
 
     Args:
-        tickers: Two or more ticker symbols.
+        tickers: Two or more ticker symbols; an empty list compares every ticker
+            the data source lists (the offline data set's five).
         start_date: First calendar day, YYYY-MM-DD.
         end_date: Last calendar day, YYYY-MM-DD; defaults to today.
         sessions: Number of trading sessions ending at end_date instead of dates.
@@ -189,13 +190,14 @@ async def get_options_chain(
 
 
 @function_tool
-async def get_market_status(ctx: Ctx) -> str:
-    """Whether the US stock market is open now, and when that changes next."""
-    return await _call(
-        ctx,
-        "get_market_status",
-        lookups.market_status,
-    )
+async def get_market_status(ctx: Ctx, date: str | None = None) -> str:
+    """Whether the US stock market is open now (or was/will be on a date).
+
+    Args:
+        date: A day YYYY-MM-DD to ask about instead of now: holidays and weekends
+            say why the market is closed.
+    """
+    return await _call(ctx, "get_market_status", lookups.market_status, date=date)
 
 
 ALL_TOOLS: tuple[FunctionTool, ...] = (

@@ -15,12 +15,13 @@ import statistics
 import threading
 import time
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from market_parser.analysis.black_scholes import DAYS_PER_YEAR, option_value
+from market_parser.analysis.resample import PERIOD_KEYS, resample
 from market_parser.errors import NoDataError, UnknownTickerError
 from market_parser.market_data import calendar
 from market_parser.market_data.models import (
@@ -64,10 +65,6 @@ SPREAD_FRACTION = 0.04
 MIN_SPREAD = 0.05
 
 # Weekly bars group by ISO week, monthly ones by calendar month.
-_PERIOD_KEYS: dict[str, Callable[[date], Hashable]] = {
-    "weekly": lambda day: day.isocalendar()[:2],
-    "monthly": lambda day: (day.year, day.month),
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,8 +131,8 @@ class OfflineProvider:
             symbol=symbol,
             last=bar.close,
             prev_close=previous.close,
-            change=round(change, 4),
-            change_pct=round(change / previous.close * 100, 4),
+            change=change,
+            change_pct=change / previous.close * 100,
             open=bar.open,
             high=bar.high,
             low=bar.low,
@@ -163,7 +160,7 @@ class OfflineProvider:
                 f"The range starts on {start}, after it ends on {end}; "
                 "ask for a start date before the end date."
             )
-        if interval != "daily" and interval not in _PERIOD_KEYS:
+        if interval != "daily" and interval not in PERIOD_KEYS:
             raise ValueError(f"interval must be daily, weekly or monthly: {interval!r}")
 
         bars = series.bars[
@@ -174,7 +171,7 @@ class OfflineProvider:
         if interval == "daily":
             return list(bars)
 
-        return _aggregate(bars, _PERIOD_KEYS[interval])
+        return resample(bars, interval)
 
     def bar_on_or_before(self, symbol: str, day: date) -> Bar:
         """The session on ``day``, or the last one before it (for holidays).
@@ -305,25 +302,6 @@ def _load() -> dict[str, _Series]:
     )
 
     return loaded
-
-
-def _aggregate(bars: Sequence[Bar], key: Callable[[date], Hashable]) -> list[Bar]:
-    """Merge consecutive bars that share a period key into one bar each."""
-    groups: dict[Hashable, list[Bar]] = {}
-    for bar in bars:
-        groups.setdefault(key(bar.day), []).append(bar)
-
-    return [
-        Bar(
-            day=group[0].day,
-            open=group[0].open,
-            high=max(bar.high for bar in group),
-            low=min(bar.low for bar in group),
-            close=group[-1].close,
-            volume=sum(bar.volume for bar in group),
-        )
-        for group in groups.values()
-    ]
 
 
 def _empty_range_message(symbol: str, series: _Series, start: date, end: date) -> str:

@@ -5,8 +5,8 @@ Label values, so that dashboards and alerts can rely on them:
 - ``questions_total{status, error_type}``: ``status`` is one of `QUESTION_STATUSES`.
   ``answered`` (a user's "no such ticker" answer counts here too), ``failed`` (an
   error the user sees), ``timeout`` (past the deadline), ``rejected`` (admission
-  refused: too busy) and ``invalid`` (the question itself was refused: empty, too
-  long). ``error_type`` is the exception's class name (``UpstreamError``,
+  refused: too busy, shutting down) and ``invalid`` (refused for the user's own
+  input or pace: empty, too long, over the per-session limit). ``error_type`` is the exception's class name (``UpstreamError``,
   ``QueryTimeoutError``, ``BusyError``...) and empty for answered questions. The
   error rate counts failed, timeout and rejected, not invalid.
 - ``question_tokens_total{direction, model}``: ``direction`` is ``input`` or ``output``.

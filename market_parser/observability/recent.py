@@ -50,6 +50,14 @@ class RecentQuestions:
         return sorted(answered, key=lambda r: r.duration_ms, reverse=True)[:count]
 
     def failed(self, count: int = 10, since: float = 0.0) -> list[QuestionRecord]:
-        """The most recent questions that did not get an answer, newest first."""
-        failed = [r for r in self.all() if r.outcome != "answered" and r.at >= since]
+        """The most recent questions the app failed to answer, newest first.
+
+        Questions refused for the user's own input or pace ("invalid") are left
+        out, as they are from the success rate.
+        """
+        failed = [
+            r
+            for r in self.all()
+            if r.outcome not in ("answered", "invalid") and r.at >= since
+        ]
         return failed[::-1][:count]

@@ -32,7 +32,12 @@ def plan_calls(plan: Plan, today: date) -> list[ToolCall]:
 def _calls_for(intent: Intent, plan: Plan, today: date) -> list[ToolCall]:
     tickers = list(plan.tickers)
     if intent is Intent.MARKET_STATUS:
+        if plan.day is not None and plan.day != today:
+            return [("get_market_status", {"date": plan.day.isoformat()})]
         return [("get_market_status", {})]
+    if intent is Intent.COMPARE and not tickers and getattr(plan, "all_tickers", False):
+        # "Which stock did best?": the tool compares every ticker it has.
+        return [("compare_performance", {"tickers": [], **_period(plan)})]
     if not tickers:
         return []
     if intent is Intent.COMPARE or (intent is Intent.PERFORMANCE and len(tickers) > 1):

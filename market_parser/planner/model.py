@@ -145,14 +145,13 @@ class OfflinePlanner(Model):
         today = today_from(system_instructions)
         conversation = Conversation.read(input)
         plan = plan_for(conversation.questions, today)
-        consumed = _estimate_tokens(system_instructions, input)
         if not conversation.answered_tools:
             calls = plan_calls(plan, today)
             if calls:
-                return _response([_function_call(n, a) for n, a in calls], consumed)
+                return _response([_function_call(n, a) for n, a in calls])
         text = write_answer(plan, conversation.results, today)
 
-        return _response([_message(text)], consumed, _estimate_tokens(text))
+        return _response([_message(text)])
 
     def stream_response(self, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:
         raise NotImplementedError("The offline planner does not stream.")
@@ -182,21 +181,8 @@ def _message(text: str) -> ResponseOutputMessage:
     )
 
 
-def _estimate_tokens(*parts: Any) -> int:
-    """About four characters a token, as OpenAI's rule of thumb has it."""
-    size = sum(
-        len(p if isinstance(p, str) else json.dumps(p, default=str)) for p in parts
-    )
-    return max(1, size // 4)
-
-
-def _response(output: list[Any], tokens_in: int, tokens_out: int = 0) -> ModelResponse:
-    if not tokens_out:
-        tokens_out = _estimate_tokens([item.model_dump() for item in output])
-    usage = Usage(
-        requests=1,
-        input_tokens=tokens_in,
-        output_tokens=tokens_out,
-        total_tokens=tokens_in + tokens_out,
-    )
+def _response(output: list[Any]) -> ModelResponse:
+    # No language model runs, so no tokens are used: the footer says 0, not an
+    # estimate of what an LLM would have read.
+    usage = Usage(requests=1, input_tokens=0, output_tokens=0, total_tokens=0)
     return ModelResponse(output=output, usage=usage, response_id=None)

@@ -29,11 +29,12 @@ HELP_TEXT = (
 
 def write_answer(plan: Plan, results: list[Result], today: date) -> str:
     """The answer to ``plan`` from ``results``: one paragraph or table per result."""
+    problems = [f"_{problem}_" for problem in getattr(plan, "problems", ())]
     if Intent.HELP in plan.intents or not results:
-        return _help(plan)
+        return "\n\n".join([*problems, _help(plan)])
     parts = [_write_one(plan, result) for _name, _args, result in results]
 
-    return "\n\n".join(part for part in parts if part)
+    return "\n\n".join(part for part in [*problems, *parts] if part)
 
 
 def _help(plan: Plan) -> str:
@@ -185,7 +186,10 @@ def _day_line(ticker: str, perf: dict[str, Any], result: dict[str, Any]) -> str:
         f"high {money(bar['high'])}, low {money(bar['low'])}, "
         f"close **{money(bar['close'])}**"
     )
-    if perf.get("change") is not None:
+    if perf.get("base") == "open":
+        # No session before it in the data: the change is from its own open.
+        line += f" ({signed_money(perf['change'])} from its open, the first session in the data)"
+    elif perf.get("change") is not None:
         line += f" ({signed_money(perf['change'])}, {percent(perf['change_pct'])})"
 
     return line + f", volume {shares(bar['volume'])}."
@@ -206,12 +210,14 @@ def period_phrase(plan: Plan, default: str = "over the period") -> str:
 
 def _period_line(ticker: str, plan: Plan, perf: dict[str, Any]) -> str:
     label = period_phrase(plan)
-    base = perf.get("base_price")
+    base = money(perf.get("base_price"))
+    if perf.get("base") == "open":
+        base += " (its first open in the data)"
     line = (
         f"**{ticker}** {label} ({perf['start_day']} to {perf['end_day']}, "
         f"{perf['sessions']} sessions): {direction(perf['change'])} "
         f"**{percent(perf['change_pct'])}** ({signed_money(perf['change'])}), "
-        f"from {money(base)} to a close of **{money(perf['close'])}**."
+        f"from {base} to a close of **{money(perf['close'])}**."
     )
     line += (
         f" High {money(perf['high'])} on {perf['high_day']}, "
@@ -307,6 +313,8 @@ def _write_chain(plan: Plan, result: dict[str, Any]) -> str:
             f"{money(c.get('ask'))} | {money(c.get('last'))} | {iv} | {delta} |"
         )
     parts = [line, "\n".join(rows)]
+    if result.get("note"):
+        parts.insert(0, f"_{result['note']}_")
     if result.get("modeled"):
         parts.append(
             "_Modeled prices: Black-Scholes from the last close and 30-day realized "
@@ -317,6 +325,8 @@ def _write_chain(plan: Plan, result: dict[str, Any]) -> str:
 
 
 def _write_market_status(plan: Plan, result: dict[str, Any]) -> str:
+    if result.get("day"):
+        return _session_line(result)
     state = result["state"]
     line = f"The US stock market is **{state}**"
     if result.get("live") and result.get("next_change") and result.get("next_state"):
@@ -326,6 +336,16 @@ def _write_market_status(plan: Plan, result: dict[str, Any]) -> str:
         line += f" {result['description']}"
 
     return line
+
+
+def _session_line(result: dict[str, Any]) -> str:
+    verb = "was" if result["tense"] == "past" else "is scheduled to be"
+    line = (
+        f"On {weekday(result['day'])} the US stock market {verb} **{result['state']}**"
+    )
+    if result.get("reason"):
+        return line + f" ({result['reason']})."
+    return line + " for its regular session, 09:30 to 16:00 ET."
 
 
 def _write_technicals(plan: Plan, result: dict[str, Any]) -> str:
@@ -345,9 +365,13 @@ def _write_technicals(plan: Plan, result: dict[str, Any]) -> str:
     return head + "\n" + "\n".join(f"- {line}" for line in lines)
 
 
+_COMPUTED_WINDOWS = (5, 10, 20, 50, 200)
+
+
 def _indicator_lines(result: dict[str, Any], wanted: set[str]) -> list[str]:
+    lines = _unsupported(wanted)
+    wanted = {_supported(name) for name in wanted} - {None}
     default = not wanted
-    lines = []
     if default or "rsi" in wanted:
         reading = result.get("rsi_reading") or "n/a"
         value = "n/a" if result["rsi"] is None else f"{result['rsi']:.1f}"
@@ -392,6 +416,34 @@ def _cross_line(sma: dict[str, float | None]) -> str | None:
     if fast > slow:
         return "The 50-day is above the 200-day (the pattern after a golden cross)."
     return "The 50-day is below the 200-day (the pattern after a death cross)."
+
+
+def _unsupported(wanted: set[str]) -> list[str]:
+    """Say plainly when a requested setting is not one we compute."""
+    lines = []
+    for name in sorted(wanted):
+        kind, window = name[:3], name[3:]
+        if kind == "rsi" and window and window != "14":
+            lines.append(f"RSI({window}) is not computed here; RSI(14) is shown.")
+        elif (
+            kind in ("sma", "ema")
+            and window.isdigit()
+            and int(window) not in _COMPUTED_WINDOWS
+        ):
+            lines.append(
+                f"There is no {window}-day {kind.upper()} here; the computed "
+                "windows are 5, 10, 20, 50 and 200 days."
+            )
+    return lines
+
+
+def _supported(name: str) -> str | None:
+    kind, window = name[:3], name[3:]
+    if kind == "rsi":
+        return "rsi"
+    if kind in ("sma", "ema") and window.isdigit():
+        return name if int(window) in _COMPUTED_WINDOWS else None
+    return name
 
 
 def _averages(wanted: set[str]) -> list[tuple[str, int]]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-# "invalid": the question itself was refused (empty, too long); "rejected": the
-# app could not take it (busy, shutting down, too many questions from a session).
+# "invalid": refused for the user's own input or pace (empty, too long, over the
+# per-session limit); "rejected": the app could not take it (busy, shutting down).
 Outcome = Literal["answered", "failed", "timeout", "rejected", "invalid"]
 
 
@@ -45,6 +45,11 @@ class Answer:
     def ok(self) -> bool:
         return self.outcome == "answered"
 
+    @property
+    def has_data(self) -> bool:
+        """Whether some tool returned market data (not only errors or help)."""
+        return any(tool.result.get("kind") != "error" for tool in self.tools)
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-friendly view, as ``ask --json`` prints it."""
         data = asdict(self)
@@ -52,6 +57,7 @@ class Answer:
         data["tool_results"] = [asdict(tool) for tool in self.tools]
         data["answer"] = data.pop("text")
         data["tokens"] = {"in": self.tokens_in, "out": self.tokens_out}
+        data["has_data"] = self.has_data
         return data
 
     def footer(self) -> str:

@@ -153,12 +153,21 @@ class QueryService:
         """Answer one question within the deadline; never raises for bad input."""
         return self.submit(question, session_id).result()
 
-    def submit(self, question: str, session_id: str = "terminal") -> Pending:
-        """Start answering; the returned `Pending` reports its place in line."""
+    def submit(
+        self,
+        question: str,
+        session_id: str = "terminal",
+        client_id: str | None = None,
+    ) -> Pending:
+        """Start answering; the returned `Pending` reports its place in line.
+
+        ``client_id`` names the browser for the per-session question limit; a
+        cleared conversation gets a new ``session_id`` but keeps its browser.
+        """
         correlation_id = new_correlation_id()
         pending = Pending(correlation_id, session_id)
         with bind(correlation_id=correlation_id, session=session_id):
-            refusal = self._check(question, session_id, correlation_id)
+            refusal = self._check(question, client_id or session_id, correlation_id)
             if refusal is not None:
                 self._record(question, refusal)
                 pending.finish(refusal)
@@ -173,7 +182,7 @@ class QueryService:
         return pending
 
     def _check(
-        self, question: str, session_id: str, correlation_id: str
+        self, question: str, client_id: str, correlation_id: str
     ) -> Answer | None:
         text = (question or "").strip()
         if not self._accepting:
@@ -191,16 +200,15 @@ class QueryService:
                 f"{limit:,}. Please shorten it and ask again."
             )
             return self._refused(message, "question_too_long", correlation_id)
-        wait = self._session_limits.check(session_id)
+        wait = self._session_limits.check(client_id)
         if wait is not None:
             message = (
                 "You are asking faster than "
                 f"{self.settings.session_questions_per_minute} questions a minute. "
                 f"Please slow down and try again in {math.ceil(wait)} s."
             )
-            return self._refused(
-                message, "SessionRateLimited", correlation_id, "rejected"
-            )
+            # The user's own pace, like a malformed question: not an app error.
+            return self._refused(message, "SessionRateLimited", correlation_id)
         return None
 
     def _refused(

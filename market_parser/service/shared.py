@@ -24,11 +24,13 @@ _service: QueryService | None = None
 _lock = threading.Lock()
 
 
-def shared_service(settings: Settings) -> QueryService:
-    """Return this process's started query service, creating it on the first call.
+def shared_service(settings: Settings, *, start: bool = True) -> QueryService:
+    """Return this process's query service, creating it on the first call.
 
-    It records into the process's `Observability` (started here if need be), and
-    builds the agent stack in a background thread.
+    It records into the process's `Observability` (started here if need be).
+    With ``start``, a new service builds its agent stack in a background thread
+    at once; without, whoever created it calls ``start()`` when it suits (a
+    question asked before that builds the stack itself).
     """
     global _service
     with _lock:
@@ -36,12 +38,12 @@ def shared_service(settings: Settings) -> QueryService:
             from market_parser.service.query import QueryService
 
             observability = shared(settings)
-            service = QueryService(
+            _service = QueryService(
                 settings, metrics=observability.metrics, recent=observability.recent
             )
-            service.start()
-            logger.info("service.started")
-            _service = service
+            if start:
+                _service.start()
+                logger.info("service.started")
 
     return _service
 

@@ -6,11 +6,13 @@ before paying for it.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import streamlit as st
 
 from market_parser.service.answer import Answer, ToolRun
+from market_parser.ui.plotting import graph_objects
 
 _CHAIN_COLUMNS = (
     "symbol",
@@ -37,6 +39,14 @@ EXAMPLES = (
 )
 
 
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
+
+
+def render_question(text: str) -> None:
+    """Show what the user typed as plain text: no headings, links or images."""
+    st.markdown(_MARKDOWN_SPECIALS.sub(r"\\\1", text))
+
+
 def render_answer(answer: Answer, key: str) -> None:
     """Draw one assistant message: text, then charts and tables, then the footer."""
     if answer.ok:
@@ -56,15 +66,15 @@ def render_answer(answer: Answer, key: str) -> None:
 def _render_tool(tool: ToolRun, key: str) -> None:
     result = tool.result
     kind = result.get("kind")
-    if kind in ("history", "technicals") and result.get("bars"):
+    # One bar is a single giant candle: the text says it better.
+    if kind in ("history", "technicals") and len(result.get("bars") or ()) > 1:
         _price_chart(result, key)
     elif kind == "options_chain" and result.get("contracts"):
         _chain_table(result)
 
 
 def _price_chart(result: dict[str, Any], key: str) -> None:
-    import plotly.graph_objects as go
-
+    go = graph_objects()
     bars = result["bars"]
     days = [bar["day"] for bar in bars]
     figure = go.Figure(
@@ -78,7 +88,7 @@ def _price_chart(result: dict[str, Any], key: str) -> None:
         )
     )
     figure.update_layout(
-        title=f"{result['ticker']} daily prices to {days[-1]}",
+        title=f"{result['ticker']} {result.get('bar_size', 'daily')} prices to {days[-1]}",
         height=320,
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
         xaxis_rangeslider_visible=False,
@@ -97,6 +107,7 @@ def _chain_table(result: dict[str, Any]) -> None:
         for name in _CHAIN_COLUMNS
         if any(contract.get(name) is not None for contract in contracts)
     ]
+    graph_objects()  # st.dataframe needs pandas; import it safely first
     with st.expander(label):
         rows = [{name: c.get(name) for name in columns} for c in contracts]
         st.dataframe(rows, hide_index=True, width="stretch")

@@ -6,11 +6,11 @@ import json
 from datetime import timedelta
 from typing import Any
 
-import plotly.graph_objects as go
 import streamlit as st
 
 from market_parser.observability.history import Point
 from market_parser.ui.dashboard import Dashboard
+from market_parser.ui.plotting import graph_objects
 
 _BADGES = {
     "healthy": ("green", "Healthy"),
@@ -124,6 +124,7 @@ def render_download(document: dict[str, Any]) -> None:
 def _chart(
     title: str, lines: dict[str, list[float]], points: list[Point], bars: bool = False
 ) -> None:
+    go = graph_objects()
     times = [p.time for p in points]
     figure = go.Figure()
     for name, values in lines.items():
@@ -141,6 +142,7 @@ def _records(records: list[Any], empty: str) -> None:
     if not records:
         st.caption(empty)
         return
+    graph_objects()  # st.dataframe needs pandas; import it safely first
     rows = [
         {
             "question": r.question,

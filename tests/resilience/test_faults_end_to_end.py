@@ -255,7 +255,7 @@ def test_session_rate_limit(tmp_path):
     try:
         answers = [service.ask("What is AAPL trading at?", "eager") for _ in range(11)]
         assert all(a.ok for a in answers[:10])
-        assert answers[10].outcome == "rejected"
+        assert answers[10].outcome == "invalid"
         assert "slow down" in answers[10].text and "try again in" in answers[10].text
         assert service.ask("What is AAPL trading at?", "someone-else").ok
     finally:
