@@ -1,8 +1,11 @@
 """The offline provider: real daily prices from the ``bokeh-sampledata`` package.
 
 The data set holds unadjusted daily OHLCV for AAPL, FB, GOOG, IBM and MSFT, ending
-on 2013-03-01, which serves as "today". Quotes and history are the recorded
-sessions; option expirations and chains are modeled (see `option_chain`), since
+on 2013-03-01, which serves as "today". Prices before a split inside the data
+(AAPL 2000 and 2005, MSFT 2003) are divided by its ratio, and volumes multiplied,
+so that every session is on the 2013-03-01 share basis, as charting sites show
+history; later sessions are the recorded values to the cent. Quotes and history
+are the recorded sessions; option expirations and chains are modeled (see `option_chain`), since
 the data set has no options. Loading takes tens of milliseconds, so it happens on
 first use, once, under a lock; this module avoids pandas to keep cold starts short.
 """
@@ -18,6 +21,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 from market_parser.analysis.black_scholes import DAYS_PER_YEAR, option_value
@@ -51,6 +55,10 @@ COMPANIES = {
 # deliberately not FB: in 2013 that ticker was not Facebook's.
 ALIASES = {"GOOGL": "GOOG"}
 
+# The adjusted-close factor moves this much only on a split: dividends move it
+# by a few percent at most.
+SPLIT_THRESHOLD = 1.25
+
 # Early 2013 Treasury yields were near zero: about 0.10 % for the 3-month bill,
 # 0.15 % for one year and 0.25 % for two. One rate in that band is enough: across
 # it a near-month at-the-money price moves by about 2 cents and even a two-year
@@ -83,7 +91,10 @@ class OfflineProvider:
     """Market data from the bundled sample set; needs no key and no network."""
 
     name = "offline"
-    label = "Offline sample data (bokeh-sampledata, daily OHLCV to 2013-03-01)"
+    label = (
+        "Offline sample data (bokeh-sampledata, daily OHLCV to 2013-03-01, "
+        "split-adjusted)"
+    )
     available_symbols: tuple[str, ...] = tuple(COMPANIES)
 
     def __init__(self) -> None:
@@ -287,11 +298,13 @@ def _load() -> dict[str, _Series]:
     loaded = {}
     for symbol in COMPANIES:
         raw = getattr(stocks, symbol)
-        bars = tuple(
+        bars = [
             Bar(date.fromisoformat(day), o, h, lo, c, int(v))
             for day, o, h, lo, c, v in zip(*(raw[k] for k in columns), strict=True)
-        )
-        loaded[symbol] = _Series(days=tuple(bar.day for bar in bars), bars=bars)
+        ]
+        splits = split_ratios(raw["close"], raw["adj_close"])
+        adjusted = tuple(adjust_for_splits(bars, splits))
+        loaded[symbol] = _Series(days=tuple(bar.day for bar in adjusted), bars=adjusted)
     logger.info(
         "offline.loaded",
         extra={
@@ -302,6 +315,49 @@ def _load() -> dict[str, _Series]:
     )
 
     return loaded
+
+
+def split_ratios(
+    closes: Sequence[float], adjusted: Sequence[float]
+) -> dict[int, Fraction]:
+    """Splits in the data: the index of each split's first session and its ratio.
+
+    The source's adjusted close divided by its close moves by a fraction of a
+    percent on a dividend and by the split ratio (2, 3/2, 7...) on a split.
+    """
+    factors = [a / c for a, c in zip(adjusted, closes, strict=True)]
+    splits = {}
+    for index in range(1, len(factors)):
+        ratio = factors[index] / factors[index - 1]
+        if ratio > SPLIT_THRESHOLD:
+            splits[index] = Fraction(ratio).limit_denominator(10)
+    return splits
+
+
+def adjust_for_splits(bars: Sequence[Bar], splits: dict[int, Fraction]) -> list[Bar]:
+    """Bars on the share basis of the last session: earlier prices divided by
+    each later split's ratio, volumes multiplied, so periods across a split
+    compare like with like.
+    """
+    adjusted: list[Bar] = []
+    ratio = Fraction(1)
+    for index in range(len(bars) - 1, -1, -1):
+        bar = bars[index]
+        if ratio != 1:
+            factor = float(ratio)
+            bar = Bar(
+                bar.day,
+                round(bar.open / factor, 4),
+                round(bar.high / factor, 4),
+                round(bar.low / factor, 4),
+                round(bar.close / factor, 4),
+                round(bar.volume * factor),
+            )
+        adjusted.append(bar)
+        ratio *= splits.get(index, 1)
+    adjusted.reverse()
+
+    return adjusted
 
 
 def _empty_range_message(symbol: str, series: _Series, start: date, end: date) -> str:

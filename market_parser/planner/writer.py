@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
@@ -213,8 +214,12 @@ def _period_line(ticker: str, plan: Plan, perf: dict[str, Any]) -> str:
     base = money(perf.get("base_price"))
     if perf.get("base") == "open":
         base += " (its first open in the data)"
+    span = f"{perf['start_day']} to {perf['end_day']}"
+    if re.search(r"\b\d{4}\b", label):
+        # The label is itself a date range: say the sessions' dates once.
+        label, span = f"from {span}", ""
     line = (
-        f"**{ticker}** {label} ({perf['start_day']} to {perf['end_day']}, "
+        f"**{ticker}** {label} ({span + ', ' if span else ''}"
         f"{perf['sessions']} sessions): {direction(perf['change'])} "
         f"**{percent(perf['change_pct'])}** ({signed_money(perf['change'])}), "
         f"from {base} to a close of **{money(perf['close'])}**."

@@ -106,9 +106,48 @@ def test_full_history_has_every_csv_row(provider):
     rows = _csv_rows("MSFT")
     bars = provider.history("MSFT", date(1990, 1, 1), date(2020, 1, 1))
 
+    # MSFT split 2:1 on 2003-02-18; earlier closes are halved onto today's basis.
+    expected = [
+        float(r["Close"]) / (2 if r["Date"] < "2003-02-18" else 1) for r in rows
+    ]
     assert len(bars) == len(rows) == 3270
-    assert [b.close for b in bars] == [float(r["Close"]) for r in rows]
+    assert [b.close for b in bars] == pytest.approx(expected, abs=1e-4)
     assert provider.coverage("MSFT") == (date(2000, 3, 1), date(2013, 3, 1))
+
+
+def test_splits_are_back_adjusted(provider):
+    """Across AAPL's 2005 and MSFT's 2003 2:1 splits, prices and volumes line up."""
+    aapl = provider.history("AAPL", date(2005, 2, 25), date(2005, 2, 28))
+    assert [b.close for b in aapl] == [44.495, 44.86]  # 88.99 / 2, then as traded
+    assert aapl[0].volume == 2 * 16_348_400
+    msft = provider.history("MSFT", date(2003, 2, 14), date(2003, 2, 18))
+    assert [b.close for b in msft] == [24.15, 24.96]
+    first = provider.history("AAPL", date(2000, 3, 1), date(2000, 3, 1))[0]
+    assert first.close == pytest.approx(130.31 / 4)  # both AAPL splits
+
+
+def test_split_ratios_come_from_the_adjusted_close():
+    """Only the factor jumps of the three real splits are detected, as 2:1."""
+    from bokeh_sampledata import stocks
+
+    from market_parser.market_data.offline import split_ratios
+
+    found = {
+        symbol: {
+            getattr(stocks, symbol)["date"][index]: str(ratio)
+            for index, ratio in split_ratios(
+                getattr(stocks, symbol)["close"], getattr(stocks, symbol)["adj_close"]
+            ).items()
+        }
+        for symbol in ("AAPL", "FB", "GOOG", "IBM", "MSFT")
+    }
+    assert found == {
+        "AAPL": {"2000-06-21": "2", "2005-02-28": "2"},
+        "FB": {},
+        "GOOG": {},
+        "IBM": {},
+        "MSFT": {"2003-02-18": "2"},
+    }
 
 
 def test_weekly_bar_of_a_holiday_week(provider):
