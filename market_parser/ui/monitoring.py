@@ -20,7 +20,14 @@ _BADGES = {
 _CHART_LAYOUT = {
     "height": 260,
     "margin": {"l": 10, "r": 10, "t": 36, "b": 10},
-    "legend": {"orientation": "h", "y": -0.2},
+    # Above the plot, right-aligned: below it, the legend covered the date axis.
+    "legend": {
+        "orientation": "h",
+        "yanchor": "bottom",
+        "y": 1.02,
+        "xanchor": "right",
+        "x": 1,
+    },
 }
 
 
