@@ -20,11 +20,13 @@ import ast
 import json
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -54,8 +56,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+TRIVIAL_APP = 'import streamlit as st\n\nst.chat_input("Ask a market question")\n'
+
+
 def server_command(kind: str, port: int, sidecar_port: int) -> list[str]:
-    if kind == "streamlit":
+    if kind in ("streamlit", "trivial"):
         return [
             sys.executable,
             "-m",
@@ -94,16 +99,26 @@ def wait_healthy(url: str, process: subprocess.Popen, timeout: float) -> None:
                     return
         except (urllib.error.URLError, OSError):
             pass
-        time.sleep(0.02)
+        time.sleep(0.01)
     raise SystemExit(f"the server was not healthy within {timeout:g} s")
 
 
-def browse(browser, url: str, question: str, think: float, marks: dict) -> None:
+def loopback_only(route) -> None:
+    """Let the page reach this machine and nothing else."""
+    host = urllib.parse.urlsplit(route.request.url).hostname
+    if host in ("127.0.0.1", "localhost"):
+        route.continue_()
+    else:
+        route.abort()
+
+
+def browse(page, url: str, question: str | None, think: float, marks: dict) -> None:
     """Open Home, wait for the chat input, ask, and wait for the answer's footer."""
-    page = browser.new_page()
     page.goto(url, wait_until="commit")
     page.wait_for_selector(CHAT_INPUT, state="visible", timeout=60_000)
     marks["first_page"] = time.perf_counter()
+    if question is None:
+        return
     page.wait_for_timeout(think * 1000)
     page.fill(CHAT_INPUT, question)
     marks["asked"] = time.perf_counter()
@@ -113,41 +128,64 @@ def browse(browser, url: str, question: str, think: float, marks: dict) -> None:
     )
     marks["first_answer"] = time.perf_counter()
     marks["answer_text"] = page.locator(ASSISTANT).first.inner_text()[:200]
-    page.close()
 
 
-def measure_server(kind: str, question: str, think: float) -> dict[str, float | str]:
-    from playwright.sync_api import sync_playwright
-
+def measure_once(browser, kind: str, question: str, think: float) -> dict:
+    """One cold start in a fresh data folder, with a tab already open."""
     port, sidecar_port = free_port(), free_port()
     url = f"http://127.0.0.1:{port}"
     marks: dict = {}
-    with (
-        tempfile.TemporaryDirectory() as data_dir,
-        sync_playwright() as playwright,
-    ):
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS
-        )
-        env = _environment(data_dir)
+    context = browser.new_context()
+    context.route("**/*", loopback_only)
+    page = context.new_page()
+    with tempfile.TemporaryDirectory() as data_dir:
+        cwd = ROOT
+        if kind == "trivial":
+            cwd = Path(data_dir)
+            (cwd / "Home.py").write_text(TRIVIAL_APP, encoding="utf-8")
         marks["start"] = time.perf_counter()
         process = subprocess.Popen(
             server_command(kind, port, sidecar_port),
-            cwd=ROOT,
-            env=env,
+            cwd=cwd,
+            env=_environment(data_dir),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
         try:
             wait_healthy(url, process, timeout=60)
             marks["healthy"] = time.perf_counter()
-            browse(browser, url, question, think, marks)
+            browse(page, url, None if kind == "trivial" else question, think, marks)
         finally:
             process.terminate()
             process.wait(15)
-            browser.close()
+            context.close()
 
     return _figures(marks, think)
+
+
+def measure_server(kind: str, question: str, think: float, runs: int) -> dict:
+    """The median of each figure over ``runs`` cold starts."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS
+        )
+        try:
+            samples = [
+                measure_once(browser, kind, question, think) for _ in range(runs)
+            ]
+        finally:
+            browser.close()
+    figures: dict = {"runs": runs}
+    for key, value in samples[0].items():
+        if isinstance(value, float):
+            figures[key] = round(statistics.median(s[key] for s in samples), 1)
+            figures[f"{key}_all"] = [s[key] for s in samples]
+        else:
+            figures[key] = value
+
+    return figures
 
 
 def _environment(data_dir: str) -> dict[str, str]:
@@ -164,18 +202,22 @@ def _environment(data_dir: str) -> dict[str, str]:
 
 
 def _figures(marks: dict, think: float) -> dict[str, float | str]:
-    def ms(later: str, earlier: str) -> float:
+    def ms(later: str, earlier: str) -> float | None:
+        if later not in marks:
+            return None
         return round((marks[later] - marks[earlier]) * 1000, 1)
 
-    return {
+    figures = {
         "start_to_healthy_ms": ms("healthy", "start"),
         "healthy_to_first_page_ms": ms("first_page", "healthy"),
         "start_to_first_page_ms": ms("first_page", "start"),
-        "think_ms": think * 1000,
         "ask_to_first_answer_ms": ms("first_answer", "asked"),
         "start_to_first_answer_ms": ms("first_answer", "start"),
-        "answer_excerpt": marks.get("answer_text", ""),
     }
+    figures = {key: value for key, value in figures.items() if value is not None}
+    figures["answer_excerpt"] = marks.get("answer_text", "")
+
+    return figures
 
 
 def page_files() -> list[Path]:
@@ -194,7 +236,7 @@ def page_imports(path: Path) -> list[str]:
 
 
 def import_times(modules: list[str]) -> dict[str, float]:
-    """Milliseconds each module adds when imported after streamlit, in a fresh process."""
+    """Milliseconds each module adds to a fresh process that imported streamlit."""
     code = "import streamlit\n" + "".join(f"import {name}\n" for name in modules)
     done = subprocess.run(
         [sys.executable, "-X", "importtime", "-c", code],
@@ -208,9 +250,9 @@ def import_times(modules: list[str]) -> dict[str, float]:
         if not line.startswith("import time:") or "|" not in line:
             continue
         _, cumulative, name = line.split("|", 2)
-        if name.startswith(" ") and not name.startswith("  "):
-            if cumulative.strip().isdigit():
-                top_level[name.strip()] = int(cumulative) / 1000
+        is_top_level = name.startswith(" ") and not name.startswith("  ")
+        if is_top_level and cumulative.strip().isdigit():
+            top_level[name.strip()] = int(cumulative) / 1000
     return top_level
 
 
@@ -237,9 +279,11 @@ def measure_imports() -> dict[str, dict[str, float]]:
 def print_table(result: dict) -> None:
     server = result["server"]
     print(f"cold start ({result['kind']}):")
+    print(f"  median of {server['runs']} runs; think time {result['think_s']:g} s")
     for key, value in server.items():
         if key.endswith("_ms"):
-            print(f"  {key:<28} {value:>9,.1f}")
+            each = ", ".join(f"{v:,.0f}" for v in server[f"{key}_all"])
+            print(f"  {key:<28} {value:>9,.1f}   ({each})")
     verdict = "met" if result["first_page_target_met"] else "MISSED"
     print(f"  first page within {FIRST_PAGE_TARGET_S:g} s of ready: {verdict}")
     print("imports after streamlit (ms):")
@@ -252,15 +296,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--server",
-        choices=("launcher", "entry", "streamlit"),
+        choices=("launcher", "entry", "streamlit", "trivial"),
         default="launcher",
         help="launcher: scripts/serve.py; entry: python -m market_parser.server; "
-        "streamlit: streamlit run Home.py",
+        "streamlit: streamlit run Home.py; trivial: a two-line app with only a "
+        "chat input, Streamlit's own floor on this machine",
     )
     parser.add_argument("--question", default="What is Apple's stock price?")
     parser.add_argument(
         "--think", type=float, default=3.0, help="seconds the user takes to type"
     )
+    parser.add_argument("--runs", type=int, default=3, help="cold starts to take")
     parser.add_argument("--json", type=Path, help="write the figures here")
     parser.add_argument("--skip-imports", action="store_true")
     args = parser.parse_args(argv)
@@ -268,9 +314,10 @@ def main(argv: list[str] | None = None) -> int:
     if not Path(CHROMIUM).exists():
         print(f"{CHROMIUM} is missing: apt-get install chromium", file=sys.stderr)
         return 2
-    server = measure_server(args.server, args.question, args.think)
+    server = measure_server(args.server, args.question, args.think, args.runs)
     result = {
         "kind": args.server,
+        "think_s": args.think,
         "server": server,
         "first_page_target_met": server["healthy_to_first_page_ms"]
         <= FIRST_PAGE_TARGET_S * 1000,

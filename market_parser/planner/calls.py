@@ -35,7 +35,7 @@ def _calls_for(intent: Intent, plan: Plan, today: date) -> list[ToolCall]:
         if plan.day is not None and plan.day != today:
             return [("get_market_status", {"date": plan.day.isoformat()})]
         return [("get_market_status", {})]
-    if intent is Intent.COMPARE and not tickers and getattr(plan, "all_tickers", False):
+    if intent is Intent.COMPARE and not tickers and plan.all_tickers:
         # "Which stock did best?": the tool compares every ticker it has.
         return [("compare_performance", {"tickers": [], **_period(plan)})]
     if not tickers:

@@ -74,74 +74,80 @@ def _names(text: str) -> dict[str, str]:
 
 # Meta Platforms trades as META; the bundled 2013 data set still calls it FB, so
 # "Facebook" means FB and "Meta" means META and the data layer says which exist.
-COMPANIES: Table[str] = Table(
-    _names(
-        """
-        AAPL: apple
-        MSFT: microsoft
-        GOOG: alphabet, google
-        FB: facebook
-        META: meta, meta platforms
-        IBM: ibm, international business machines
-        TSLA: tesla
-        NVDA: nvidia
-        AMZN: amazon
-        NFLX: netflix
-        AMD: amd, advanced micro devices
-        INTC: intel
-        SPY: s&p 500, s & p 500, s&p, sp500, sp 500, s and p 500
-        QQQ: nasdaq 100, nasdaq-100
-        DIA: dow jones
-        IWM: russell 2000
-        ORCL: oracle
-        CSCO: cisco
-        QCOM: qualcomm
-        AVGO: broadcom
-        TXN: texas instruments
-        MU: micron
-        ADBE: adobe
-        CRM: salesforce
-        PYPL: paypal
-        UBER: uber
-        ABNB: airbnb
-        SHOP: shopify
-        SPOT: spotify
-        PLTR: palantir
-        COIN: coinbase
-        DIS: disney, walt disney
-        NKE: nike
-        SBUX: starbucks
-        MCD: mcdonald, mcdonalds
-        KO: coca cola, coke
-        PEP: pepsi, pepsico
-        WMT: walmart, wal mart
-        COST: costco
-        HD: home depot
-        JPM: jpmorgan, jp morgan, jpmorgan chase
-        BAC: bank of america
-        WFC: wells fargo
-        GS: goldman sachs, goldman
-        MS: morgan stanley
-        C: citigroup, citi
-        BRK.B: berkshire, berkshire hathaway, brk b
-        V: visa
-        MA: mastercard
-        XOM: exxon, exxon mobil, exxonmobil
-        CVX: chevron
-        BA: boeing
-        PFE: pfizer
-        MRK: merck
-        JNJ: johnson & johnson
-        PG: procter & gamble
-        F: ford
-        GM: general motors
-        GE: general electric
-        T: at&t
-        VZ: verizon
-        CMCSA: comcast
-        """
-    )
+# Names are written as a user should read them back ("Assuming you meant ...").
+_COMPANY_NAMES = _names(
+    """
+    AAPL: Apple
+    MSFT: Microsoft
+    GOOG: Alphabet, Google
+    FB: Facebook
+    META: Meta, Meta Platforms
+    IBM: IBM, International Business Machines
+    TSLA: Tesla
+    NVDA: Nvidia
+    AMZN: Amazon
+    NFLX: Netflix
+    AMD: AMD, Advanced Micro Devices
+    INTC: Intel
+    SPY: S&P 500, S & P 500, S&P, SP500, SP 500, S and P 500
+    QQQ: Nasdaq 100, Nasdaq-100
+    DIA: Dow Jones
+    IWM: Russell 2000
+    ORCL: Oracle
+    CSCO: Cisco
+    QCOM: Qualcomm
+    AVGO: Broadcom
+    TXN: Texas Instruments
+    MU: Micron
+    ADBE: Adobe
+    CRM: Salesforce
+    PYPL: PayPal
+    UBER: Uber
+    ABNB: Airbnb
+    SHOP: Shopify
+    SPOT: Spotify
+    PLTR: Palantir
+    COIN: Coinbase
+    DIS: Disney, Walt Disney
+    NKE: Nike
+    SBUX: Starbucks
+    MCD: McDonald's, McDonalds
+    KO: Coca Cola, Coke
+    PEP: Pepsi, PepsiCo
+    WMT: Walmart, Wal Mart
+    COST: Costco
+    HD: Home Depot
+    JPM: JPMorgan, JP Morgan, JPMorgan Chase
+    BAC: Bank of America
+    WFC: Wells Fargo
+    GS: Goldman Sachs, Goldman
+    MS: Morgan Stanley
+    C: Citigroup, Citi
+    BRK.B: Berkshire, Berkshire Hathaway, BRK B
+    V: Visa
+    MA: Mastercard
+    XOM: Exxon, Exxon Mobil, ExxonMobil
+    CVX: Chevron
+    BA: Boeing
+    PFE: Pfizer
+    MRK: Merck
+    JNJ: Johnson & Johnson
+    PG: Procter & Gamble
+    F: Ford
+    GM: General Motors
+    GE: General Electric
+    T: AT&T
+    VZ: Verizon
+    CMCSA: Comcast
+    """
 )
+COMPANIES: Table[str] = Table(_COMPANY_NAMES)
+# One-word names, to a name and symbol, for guessing what a misspelling meant.
+NAME_WORDS: dict[str, tuple[str, str]] = {
+    phrase_key(name)[0]: (name, symbol)
+    for name, symbol in _COMPANY_NAMES.items()
+    if len(phrase_key(name)) == 1
+}
 
 # Names for the whole market, which count only when the question asks something
 # about them ("how did the market do"), since "the market" is everyday speech.
@@ -172,6 +178,8 @@ CAPS_SYMBOLS = _words("GM GE MS GS BA HD PG KO COST COIN SHOP SPOT SNOW PEP DIS 
 # word ("MA" is also "moving average").
 NAMED_ONLY = _words("C V F T MA")
 ALL_SYMBOLS = KNOWN_SYMBOLS | CAPS_SYMBOLS | COMPANIES.values() | INDEX_NAMES.values()
+# Symbols long enough that a word one letter off them is likely a slip ("APPL").
+SUGGESTED_SYMBOLS = frozenset(s for s in KNOWN_SYMBOLS | CAPS_SYMBOLS if len(s) >= 3)
 
 # Capitalised words that are not tickers however they look.
 ACRONYMS = _words("""
@@ -198,6 +206,8 @@ ENGLISH = _words("""
     one two three four five six seven eight nine ten time day week month year
     price open close high low key note look check find give me via per vs etc
     free fast safe sure true false real big dow run win lose gain fun zero
+    table tables select insert update delete drop values null union join order
+    group limit script exec admin user users
     """)
 
 # Words that place an unlisted capitalised word in a market question.
@@ -339,6 +349,19 @@ MARKET_WORDS = _words("market markets exchange exchanges nyse nasdaq")
 STATUS_WORDS = _words(
     "open opens opened closed close closes closing hours holiday holidays status"
 )
+# About a past day, only "was the market open/closed" asks for the status;
+# "how did the market close" asks for prices.
+PAST_WORDS = _words("was were did had")
+BE_WORDS = _words("is was were are be")
+STATE_WORDS = _words("open closed shut holiday")
+
+# "Which stock did best?": a ranking of every ticker, not one of them.
+SUPERLATIVES = _words("best worst top")
+STOCK_NOUNS = _words("stock stocks ticker tickers symbol symbols company companies")
+RANKED_NOUNS = _words("gainer gainers loser losers performer performers")
+# Words that make a superlative before them rank stocks ("best performing").
+RANKED = STOCK_NOUNS | RANKED_NOUNS | _words("performing performance one ones")
+WHICH = _words("which what")
 
 # Indicator names, to their base; numbers around them choose the window.
 INDICATORS: Table[str] = Table(
@@ -433,7 +456,64 @@ NUMBER_WORDS: dict[str, int] = {
     **{"couple": 2, "few": 3},
 }
 
-DAY_WORDS = {"today": 0, "yesterday": -1, "tomorrow": 1}
+# Days named by words, as a count of weekdays from today.
+DAY_WORDS: Table[int] = Table(
+    {
+        **{"today": 0, "yesterday": -1, "tomorrow": 1},
+        **{"day before yesterday": -2, "the day before yesterday": -2},
+        **{"day after tomorrow": 2, "the day after tomorrow": 2},
+    }
+)
+QUARTER_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4}
+
+# Holidays by name, to the name an answer uses; the dates are computed from it.
+HOLIDAYS: Table[str] = Table(
+    {
+        **dict.fromkeys(("new year's day", "new years day"), "New Year's Day"),
+        **dict.fromkeys(
+            ("martin luther king day", "martin luther king jr day", "mlk day"),
+            "Martin Luther King Jr. Day",
+        ),
+        **dict.fromkeys(
+            ("presidents day", "president's day", "washington's birthday"),
+            "Washington's Birthday",
+        ),
+        "good friday": "Good Friday",
+        "memorial day": "Memorial Day",
+        **dict.fromkeys(
+            ("independence day", "fourth of july", "the fourth of july"),
+            "Independence Day",
+        ),
+        "labor day": "Labor Day",
+        **dict.fromkeys(("thanksgiving", "thanksgiving day"), "Thanksgiving Day"),
+        **dict.fromkeys(("christmas", "christmas day", "xmas"), "Christmas Day"),
+        # Sessions, not holidays, but "Christmas Eve" must not read as Christmas.
+        "christmas eve": "Christmas Eve",
+        **dict.fromkeys(("new year's eve", "new years eve"), "New Year's Eve"),
+    }
+)
+
+# Phrases for everything the data holds; the value is the span's label.
+_SINCE_START = ("ipo", "the ipo", "its ipo", "inception", "its inception", "listing")
+ALL_TIME: Table[str] = Table(
+    {"all time": "all time", **{f"since {s}": "all time" for s in _SINCE_START}}
+)
+
+# "52-week high" and "all-time high" ask for the extremes over a stretch, which
+# a performance answer reports; each maps to that stretch as a time phrase.
+_STRETCHES = {
+    "all time": "all time",
+    **dict.fromkeys(("52 week", "52 wk", "fifty two week"), "past 52 weeks"),
+    **dict.fromkeys(("year", "yearly", "annual", "12 month"), "past year"),
+}
+_EXTREMES = ("high", "highs", "low", "lows", "range", "high and low", "highs and lows")
+EXTREMES: Table[str] = Table(
+    {
+        f"{stretch} {extreme}": phrase
+        for stretch, phrase in _STRETCHES.items()
+        for extreme in _EXTREMES
+    }
+)
 
 # Shorthands for a relative phrase: (relative, count, unit).
 TIME_ALIASES: Table[tuple[Relative, int | None, Unit]] = Table(
@@ -465,7 +545,9 @@ KEYWORDS = frozenset().union(
     MONTHS,
     RELATIVES,
     NUMBER_WORDS,
-    DAY_WORDS,
+    DAY_WORDS.words(),
+    QUARTER_ORDINALS,
+    HOLIDAYS.words(),
     MARKET_WORDS,
     STATUS_WORDS,
 )

@@ -2,8 +2,9 @@
 
 The grammar is a sequence of passes over the tokens. Each pass claims the words
 it understands so that later passes do not read them twice, in this order:
-expiration phrases, time phrases, "is the market open", company names,
-indicator names, intent words, ticker symbols, and names for the whole market.
+expiration phrases, "52-week high" phrases, time phrases, impossible dates, "is
+the market open", company names, indicator names, intent words, ticker symbols,
+names for the whole market, and misspelt company names.
 A few rules then combine what was found (several tickers with a performance
 question make a comparison; a price on a past day is that day's OHLC).
 
@@ -22,10 +23,27 @@ Decisions where questions are ambiguous:
   "change") are everyday English and do not count.
 - A price today is the current quote (``day`` is None); a price on an earlier
   day is that day's OHLC.
+- A lower-case word that no table knows is never a ticker. One close to a
+  single company name ("aple", "microsft") is read as that company, and
+  ``problems`` says so; an unknown capitalised symbol one edit from a known one
+  ("APPL") stays as typed, with a "did you mean" sentence.
+- Capitalised English words (TABLE, SELECT, DROP, PRICE, CALL) are never
+  tickers unless written as cashtags ("$TABLE").
+- "Which stock did best", "top gainers": with no ticker named, a comparison of
+  every ticker (``all_tickers``).
+- "52-week high", "all-time low", "year high": performance over that stretch,
+  which reports the high and low.
+- "Was the market open on 2013-02-18": market status for that day, with no
+  ticker; "how did the market close yesterday" still asks for SPY's prices.
+- A date the calendar lacks ("2013-02-30") names no day and adds a sentence to
+  ``problems``.
+- RSI and moving averages keep the windows asked for ("rsi2", "sma10000"),
+  even ones the data layer does not compute; plain or 14-period RSI is "rsi".
 """
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -63,7 +81,11 @@ _DAY_INTENTS = _intents("price ohlc market_status")
 _PERIOD_INTENTS = _intents(
     "performance bars compare volume indicators support_resistance"
 )
-_WINDOWS = range(2, 501)
+# A bare number is a window up to this; with "day" written by it, any size is.
+_LONGEST_BARE_WINDOW = 500
+# Words the tables know, which are never taken for a misspelt company name.
+_VOCABULARY = lx.ENGLISH | lx.KEYWORDS | lx.ACRONYMS | lx.MARKET_CONTEXT
+_STANDARD_RSI = 14
 # Follow-ups inherit the previous question's dates only for these.
 _KEEPS_DATES = _DAY_INTENTS | _intents("performance bars compare volume")
 
@@ -76,10 +98,14 @@ def parse(question: str, today: date, previous: Plan | None = None) -> Plan:
     without an intent ("what about MSFT?") takes its intents and dates.
     """
     reading = _read(question, today)
+    ranking = _asks_for_ranking(reading)
     carry = _Carry(reading.ticker_list(), _cue_intents(reading))
-    if previous is not None:
+    if previous is not None and not ranking:
         carry = _carry(reading, carry, previous)
-    intents = _combine(carry.intents, reading, len(carry.tickers))
+    if ranking:
+        intents: tuple[Intent, ...] = (Intent.COMPARE,)
+    else:
+        intents = _combine(carry.intents, reading, len(carry.tickers))
     span = reading.span
     if span is None and previous is not None and carry.keeps_dates(intents):
         span = _previous_span(previous)
@@ -91,6 +117,8 @@ def parse(question: str, today: date, previous: Plan | None = None) -> Plan:
         follow_up=carry.follow_up,
         unknown_symbols=_unknown(reading, carry.tickers, previous),
         question=question,
+        all_tickers=ranking,
+        problems=tuple(reading.problems),
         **_when(intents, span, reading.nearest, today),
     )
     if previous is not None and (carry.inherited or carry.follow_up):
@@ -115,6 +143,7 @@ class _Reading:
     sides: set[str] = field(default_factory=set)
     nearest: bool = False
     pronoun: bool = False
+    problems: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.taken = [False] * len(self.tokens)
@@ -139,7 +168,9 @@ def _read(question: str, today: date) -> _Reading:
     tokens = tokenize(question)
     reading = _Reading(tokens, today, forward=_looks_ahead(tokens))
     _read_nearest_expiry(reading)
+    _read_extremes(reading)
     _read_time(reading)
+    _read_impossible_dates(reading)
     _read_market_status(reading)
     for start, _, symbol in _scan(reading, lx.COMPANIES.match):
         reading.tickers.append((start, symbol))
@@ -149,6 +180,7 @@ def _read(question: str, today: date) -> _Reading:
     if reading.cues and Intent.MARKET_STATUS not in {c.intent for c in reading.cues}:
         for start, _, symbol in _scan(reading, lx.INDEX_NAMES.match):
             reading.tickers.append((start, symbol))
+    _read_misspelt_names(reading)
     reading.pronoun = any(t and t.norm in lx.PRONOUNS for t in reading.visible())
 
     return reading
@@ -159,7 +191,8 @@ def _looks_ahead(tokens: list[Token]) -> bool:
     words = {token.norm for token in tokens}
     if words & lx.OPTION_WORDS:
         return True
-    return bool(words & lx.MARKET_WORDS and words & lx.STATUS_WORDS)
+    status = words & lx.MARKET_WORDS and words & lx.STATUS_WORDS
+    return bool(status and not words & lx.PAST_WORDS)
 
 
 def _scan(reading: _Reading, matcher: Matcher[T]) -> Iterator[tuple[int, int, T]]:
@@ -182,6 +215,13 @@ def _read_nearest_expiry(reading: _Reading) -> None:
         reading.cues.append(Cue(Intent.EXPIRATIONS, strong=False))
 
 
+def _read_extremes(reading: _Reading) -> None:
+    """Read "52-week high" and "all-time low" as performance over that stretch."""
+    for _, _, phrase in _scan(reading, lx.EXTREMES.match):
+        reading.span = reading.span or timephrases.named(phrase, reading.today)
+        reading.cues.append(Cue(Intent.PERFORMANCE))
+
+
 def _read_time(reading: _Reading) -> None:
     def matcher(tokens: list[Token | None], i: int) -> tuple[Span, int] | None:
         return timephrases.match(tokens, i, reading.today, reading.forward)
@@ -192,15 +232,31 @@ def _read_time(reading: _Reading) -> None:
         reading.span = reading.span or span
 
 
+def _read_impossible_dates(reading: _Reading) -> None:
+    """Claim dates the calendar lacks ("February 30"), with a sentence for the user."""
+
+    def matcher(tokens: list[Token | None], i: int) -> tuple[str, int] | None:
+        return timephrases.impossible_date(tokens, i, reading.today)
+
+    for _, _, written in _scan(reading, matcher):
+        reading.problems.append(f"{written} is not a date.")
+
+
 def _read_market_status(reading: _Reading) -> None:
-    """Find "is the market open": a market word and a status word, not in the past."""
+    """Find "is the market open": a market word and a status word.
+
+    About a past day it takes "was the market open/closed"; "how did the
+    market close yesterday" asks about prices.
+    """
     visible = reading.visible()
     market = [i for i, t in enumerate(visible) if t and t.norm in lx.MARKET_WORDS]
     status = [i for i, t in enumerate(visible) if t and t.norm in lx.STATUS_WORDS]
     if not market or not status:
         return
     if reading.span is not None and reading.span.end < reading.today:
-        return  # "how did the market close yesterday" asks about prices
+        words = {t.norm for t in reading.tokens}
+        if not words & lx.BE_WORDS or not words & lx.STATE_WORDS:
+            return
     for i in market + status:
         reading.take(i)
     reading.cues.append(Cue(Intent.MARKET_STATUS))
@@ -217,18 +273,24 @@ def _read_cues(reading: _Reading) -> None:
 
 
 def _read_indicators(reading: _Reading) -> None:
-    """Name each indicator with its windows: "sma50", "ema20", "rsi", "macd".
+    """Name each indicator with the windows asked for: "sma50", "rsi2", "macd".
 
-    RSI and MACD keep their standard settings whatever numbers surround them;
-    a moving average with no window stands for the default windows.
+    The names keep what the question asked even where the data layer computes
+    other windows. RSI with no window or its standard 14 is "rsi"; MACD keeps
+    its standard settings; a moving average with no window stands for the
+    default windows.
     """
     for start, size, base in _scan(reading, lx.INDICATORS.match):
         reading.cues.append(Cue(Intent.INDICATORS))
         names = [base]
-        if base in ("sma", "ema"):
+        if base in ("sma", "ema", "rsi"):
             windows = _windows(reading, start - 1, -1)
             windows += _windows(reading, start + size, 1)
+        if base in ("sma", "ema"):
             names = [f"{base}{n}" for n in windows or lx.DEFAULT_AVERAGES]
+        elif base == "rsi":
+            names = [f"rsi{n}" if n != _STANDARD_RSI else "rsi" for n in windows]
+            names = names or ["rsi"]
         reading.indicators.extend(n for n in names if n not in reading.indicators)
 
 
@@ -240,14 +302,17 @@ def _windows(reading: _Reading, i: int, step: int) -> list[int]:
     """
     tokens, found = reading.visible(), []
     while True:
-        i = _skip(tokens, i, step, lx.WINDOW_UNITS)
-        token = tokens[i] if 0 <= i < len(tokens) else None
-        if token is None or token.kind != "number" or token.value not in _WINDOWS:
+        j = _skip(tokens, i, step, lx.WINDOW_UNITS)
+        token = tokens[j] if 0 <= j < len(tokens) else None
+        if token is None or token.kind != "number" or not isinstance(token.value, int):
+            break
+        after = _skip(tokens, j + step, step, lx.WINDOW_UNITS)
+        has_unit = j != i or after != j + step  # "10000-day", "SMA 10000 days"
+        if token.value < 2 or (token.value > _LONGEST_BARE_WINDOW and not has_unit):
             break
         found.append(token.value)
-        reading.take(i)
-        i = _skip(tokens, i + step, step, lx.WINDOW_UNITS)
-        i = _skip(tokens, i, step, lx.LIST_JOINERS)
+        reading.take(j)
+        i = _skip(tokens, after, step, lx.LIST_JOINERS)
 
     return found if step > 0 else found[::-1]
 
@@ -272,14 +337,65 @@ def _read_symbols(reading: _Reading) -> None:
             reading.tickers.append((i, symbol))
             reading.take(i)
             if symbol not in lx.ALL_SYMBOLS:
-                reading.unknown.append(symbol)
+                _add_unknown(reading, symbol)
         elif _looks_like_symbol(reading, i, token):
             candidates.append((i, symbol))
     if candidates and _accepts_unlisted(reading, len(candidates)):
         for i, symbol in candidates:
             reading.tickers.append((i, symbol))
-            reading.unknown.append(symbol)
+            _add_unknown(reading, symbol)
             reading.take(i)
+
+
+def _add_unknown(reading: _Reading, symbol: str) -> None:
+    """Keep an unknown symbol as typed, and say so when it is one slip from a known one.
+
+    "APPL" could be a real symbol the tables lack, so it stays; only a single
+    known symbol one edit away is suggested.
+    """
+    reading.unknown.append(symbol)
+    near = [known for known in lx.SUGGESTED_SYMBOLS if _one_edit(symbol, known)]
+    if len(symbol) >= 3 and len(near) == 1:
+        reading.problems.append(f"Did you mean {near[0]} instead of {symbol}?")
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` differ by one letter, or by two adjacent ones swapped."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) != len(b):
+        short, long = sorted((a, b), key=len)
+        return any(long[:k] + long[k + 1 :] == short for k in range(len(long)))
+    diff = [k for k in range(len(a)) if a[k] != b[k]]
+    if len(diff) == 1:
+        return True
+    swapped = len(diff) == 2 and diff[1] == diff[0] + 1
+
+    return swapped and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+
+
+def _read_misspelt_names(reading: _Reading) -> None:
+    """Read a word close to one company name ("aple") as that company, and say so.
+
+    Only words no table knows are tried, and only in a question about markets or
+    one that is nothing but the word. A word that starts or ends a name
+    ("metal", "micro") is another word, not a slip.
+    """
+    guesses = []
+    for i, token in enumerate(reading.visible()):
+        word = token.norm if token is not None else ""
+        if len(word) < 4 or not word.isalpha() or word in _VOCABULARY:
+            continue
+        match = difflib.get_close_matches(word, lx.NAME_WORDS, n=1, cutoff=0.85)
+        if match and not (word.startswith(match[0]) or match[0].startswith(word)):
+            guesses.append((i, match[0]))
+    if not guesses or not _accepts_unlisted(reading, len(guesses)):
+        return
+    for i, word in guesses:
+        name, symbol = lx.NAME_WORDS[word]
+        reading.tickers.append((i, symbol))
+        reading.take(i)
+        reading.problems.append(f"Assuming you meant {name} ({symbol}).")
 
 
 def _looks_like_symbol(reading: _Reading, i: int, token: Token) -> bool:
@@ -302,6 +418,24 @@ def _accepts_unlisted(reading: _Reading, count: int) -> bool:
     only_symbols = count == sum(1 for taken in reading.taken if not taken)
 
     return bool(reading.cues or words & lx.MARKET_CONTEXT or only_symbols)
+
+
+def _asks_for_ranking(reading: _Reading) -> bool:
+    """Whether a question with no ticker ranks them all.
+
+    It does with "best stock" or "top performing", with "which stock" and a
+    superlative anywhere ("which stock did best"), or with "gainers" or
+    "losers"; "the best time to buy stocks" does not.
+    """
+    if reading.tickers:
+        return False
+    norms = [t.norm for t in reading.tokens]
+    pairs = set(zip(norms, norms[1:], strict=False))
+    best = any(a in lx.SUPERLATIVES and b in lx.RANKED for a, b in pairs)
+    which = any(a in lx.WHICH and b in lx.STOCK_NOUNS for a, b in pairs)
+    which_best = which and not lx.SUPERLATIVES.isdisjoint(norms)
+
+    return best or which_best or not lx.RANKED_NOUNS.isdisjoint(norms)
 
 
 def _unknown(reading: _Reading, tickers: tuple, previous: Plan | None) -> tuple:

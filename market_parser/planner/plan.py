@@ -76,6 +76,11 @@ class Plan:
     ``unknown_symbols`` lists the tickers taken from the question's spelling
     alone (``$XYZQ``, or an unlisted capitalised symbol); they are also in
     ``tickers`` so that the data layer can say it does not know them.
+
+    ``all_tickers`` marks a question about every ticker at once ("which stock
+    did best last week?"); ``tickers`` is then empty. ``problems`` holds
+    sentences for the user about what the parser could not take as written
+    ("2013-02-30 is not a date.", "Assuming you meant Apple (AAPL).").
     """
 
     intents: tuple[Intent, ...]
@@ -88,8 +93,12 @@ class Plan:
     follow_up: bool = False
     unknown_symbols: tuple[str, ...] = ()
     question: str = ""
+    all_tickers: bool = False
+    problems: tuple[str, ...] = ()
 
     @property
     def needs_ticker(self) -> bool:
         """Whether the question asks about a ticker but none was named or carried."""
-        return not self.tickers and any(i not in TICKERLESS for i in self.intents)
+        if self.tickers or self.all_tickers:
+            return False
+        return any(i not in TICKERLESS for i in self.intents)

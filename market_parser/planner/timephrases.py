@@ -10,7 +10,15 @@ choices, where English is ambiguous:
 - A count of days under a week ("last 5 days") and any count of sessions or
   trading days counts trading sessions (``trading_days``); "past 7 days" and
   longer counts are calendar days, as people use them for weeks and months.
-- "yesterday" is the previous weekday; holidays are left to the data layer.
+- "yesterday" is the previous weekday, "the day before yesterday" the one
+  before that, and "tomorrow" the next weekday; holidays are left to the data
+  layer.
+- "Q4 2012" and "the fourth quarter of 2012" are that calendar quarter; "Q1"
+  with no year is the latest one that has started, cut off at today.
+- "all time", "since IPO" run from `EARLIEST` to today; the data layer clips
+  the start to its first day.
+- A holiday by name ("Christmas 2012", "Thanksgiving") is the day it falls on,
+  not the day the exchange observes it.
 - "last Friday" is the latest Friday before today, "next Friday" the first
   Friday after today (on Friday 2013-03-01: 2013-02-22 and 2013-03-08), "this
   Friday" the Friday of the current week, "previous week's Friday" the Friday of
@@ -27,14 +35,38 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Literal
 
+from market_parser.market_data.calendar import (
+    MONDAY,
+    THURSDAY,
+    easter_sunday,
+    nth_weekday,
+)
 from market_parser.planner import lexicon as lx
-from market_parser.planner.tokens import DateParts, Token
+from market_parser.planner.tokens import DateParts, Token, tokenize
 
 Shape = Literal[
     "day", "weekday", "week", "month", "quarter", "year", "rolling", "sessions", "range"
 ]
 Tokens = Sequence[Token | None]
 _MONTHS_IN = {"month": 1, "quarter": 3, "year": 12}
+# "All time" starts before any data; the data layer clips it to what it has.
+EARLIEST = date(1970, 1, 1)
+
+# Holidays on the day they fall, not the weekday the exchange observes them:
+# the data layer says the market was closed and shows the session before.
+_HOLIDAY_DATES: dict[str, Callable[[int], date]] = {
+    "New Year's Day": lambda year: date(year, 1, 1),
+    "Martin Luther King Jr. Day": lambda year: nth_weekday(year, 1, MONDAY, 3),
+    "Washington's Birthday": lambda year: nth_weekday(year, 2, MONDAY, 3),
+    "Good Friday": lambda year: easter_sunday(year) - timedelta(days=2),
+    "Memorial Day": lambda year: nth_weekday(year, 5, MONDAY, -1),
+    "Independence Day": lambda year: date(year, 7, 4),
+    "Labor Day": lambda year: nth_weekday(year, 9, MONDAY, 1),
+    "Thanksgiving Day": lambda year: nth_weekday(year, 11, THURSDAY, 4),
+    "Christmas Eve": lambda year: date(year, 12, 24),
+    "Christmas Day": lambda year: date(year, 12, 25),
+    "New Year's Eve": lambda year: date(year, 12, 31),
+}
 
 _ALIAS_LABELS = {
     "ytd": "year to date",
@@ -81,6 +113,28 @@ def match(tokens: Tokens, i: int, today: date, forward: bool = False) -> Match |
         if found is not None:
             return found
     return None
+
+
+def named(phrase: str, today: date) -> Span:
+    """Return the span a whole time phrase names ("past 52 weeks")."""
+    found = match(tokenize(phrase), 0, today)
+    if found is None:
+        raise ValueError(f"{phrase!r} is not a time phrase")
+    return found[0]
+
+
+def impossible_date(tokens: Tokens, i: int, today: date) -> tuple[str, int] | None:
+    """Return a written date the calendar does not have, as written, and its length.
+
+    "2013-02-30" and "February 30" are dates by their shape, so they are
+    reported to the user instead of being read as no date at all.
+    """
+    written = _written_date(tokens, i)
+    if written is None:
+        return None
+    if _resolve_date(written[0], _Context(today, forward=False)) is not None:
+        return None
+    return _label(tokens, i, i + written[1]), written[1]
 
 
 def previous_weekday(day: date) -> date:
@@ -257,16 +311,77 @@ def _ago(tokens: Tokens, i: int, ctx: _Context) -> Match | None:
 
 
 def _day_word(tokens: Tokens, i: int, ctx: _Context) -> Match | None:
-    offset = lx.DAY_WORDS.get(_norm(tokens, i) or "")
-    if offset is None:
+    found = lx.DAY_WORDS.match(tokens, i)
+    if found is None:
         return None
+    offset, size = found
     day = ctx.today
-    if offset < 0:
-        day = previous_weekday(day)
-    elif offset > 0:
-        day = next_weekday(day)
+    step = next_weekday if offset > 0 else previous_weekday
+    for _ in range(abs(offset)):
+        day = step(day)
 
-    return Span(day, day, tokens[i].norm, "day"), 1
+    return Span(day, day, _label(tokens, i, i + size), "day"), size
+
+
+def _quarter(tokens: Tokens, i: int, ctx: _Context) -> Match | None:
+    """Read "Q4 2012", "the fourth quarter of 2012", "4th qtr", "Q1"."""
+    if _norm(tokens, i) == "q":
+        number = _int(tokens, i + 1)
+    elif _norm(tokens, i + 1) in ("quarter", "qtr"):
+        number = lx.QUARTER_ORDINALS.get(_norm(tokens, i) or "") or _int(tokens, i)
+    else:
+        return None
+    if number is None or not 1 <= number <= 4:
+        return None
+    year, j = _year_after(tokens, i + 2)
+    first = date(year or ctx.today.year, 3 * number - 2, 1)
+    if year is None and ctx.forward and shift_months(first, 3) <= ctx.today:
+        first = shift_months(first, 12)
+    elif year is None and not ctx.forward and first > ctx.today:
+        first = shift_months(first, -12)
+    end = shift_months(first, 3) - timedelta(days=1)
+    if not ctx.forward and first <= ctx.today:
+        end = min(end, ctx.today)
+
+    return Span(first, end, f"Q{number} {first.year}", "quarter"), j - i
+
+
+def _holiday(tokens: Tokens, i: int, ctx: _Context) -> Match | None:
+    """Read "Christmas 2012", "Thanksgiving": without a year, the nearest one.
+
+    The nearest is the latest on or before today, or looking ahead, the first
+    on or after today.
+    """
+    found = lx.HOLIDAYS.match(tokens, i)
+    if found is None:
+        return None
+    name, size = found
+    on = _HOLIDAY_DATES[name]
+    year, j = _year_after(tokens, i + size)
+    if year is None:
+        year = ctx.today.year
+        if ctx.forward and on(year) < ctx.today:
+            year += 1
+        elif not ctx.forward and on(year) > ctx.today:
+            year -= 1
+    day = on(year)
+
+    return Span(day, day, f"{name} {year}", "day"), j - i
+
+
+def _year_after(tokens: Tokens, i: int) -> tuple[int | None, int]:
+    """Read an optional year after a name ("2012", "of 2012"), and where it ends."""
+    j = i + 1 if _norm(tokens, i) == "of" else i
+    year = _year_at(tokens, j)
+    return (year, j + 1) if year is not None else (None, i)
+
+
+def _all_time(tokens: Tokens, i: int, ctx: _Context) -> Match | None:
+    found = lx.ALL_TIME.match(tokens, i)
+    if found is None:
+        return None
+    label, size = found
+    return Span(EARLIEST, ctx.today, label, "range"), size
 
 
 def _weekday(tokens: Tokens, i: int, ctx: _Context) -> Match | None:
@@ -277,12 +392,11 @@ def _weekday(tokens: Tokens, i: int, ctx: _Context) -> Match | None:
     weekday = lx.WEEKDAYS.get(_norm(tokens, j) or "")
     if weekday is None:
         return None
-    if relative is None and j + 1 < len(tokens):
+    if relative is None and _written_date(tokens, j + 1) is not None:
         # "Friday, February 15, 2013": the date says which Friday; the name
         # only repeats it (and a wrong name must not move the date).
         dated = _explicit(tokens, j + 1, ctx)
-        if dated is not None:
-            return dated[0], j + 1 + dated[1] - i
+        return (dated[0], j + 1 + dated[1] - i) if dated else None
     if relative is None:
         week = _week_after(tokens, j + 1, ctx)
         if week is not None:
@@ -321,22 +435,47 @@ def _resolve_weekday(weekday: int, relative: str | None, ctx: _Context) -> date:
 
 
 def _explicit(tokens: Tokens, i: int, ctx: _Context) -> Match | None:
-    token = tokens[i]
+    written = _written_date(tokens, i)
+    if written is None:
+        return _month(tokens, i, ctx)
+    day = _resolve_date(written[0], ctx)
+    return (_day_span(day), written[1]) if day else None
+
+
+def _written_date(tokens: Tokens, i: int) -> tuple[DateParts, int] | None:
+    """Read a date by its shape, whether or not the calendar has that day.
+
+    The shapes are a numeric date, "Feb 15 2013" and "15th of February 2013".
+    """
+    token = tokens[i] if 0 <= i < len(tokens) else None
     if token is not None and token.kind == "date":
-        day = _resolve_date(token.value, ctx)
-        return (_day_span(day), 1) if day else None
-    return _month_first(tokens, i, ctx) or _day_first(tokens, i, ctx)
+        return token.value, 1
+    month = lx.MONTHS.get(_norm(tokens, i) or "")
+    if month is not None:
+        number = _day_number(tokens, i + 1)
+        year = _year_at(tokens, i + 2)
+        return (DateParts(year, month, number), 3 if year else 2) if number else None
+    number = _day_number(tokens, i)
+    j = i + 2 if _norm(tokens, i + 1) == "of" else i + 1
+    month = lx.MONTHS.get(_norm(tokens, j) or "")
+    if number is None or month is None:
+        return None
+    year = _year_at(tokens, j + 1)
+
+    return DateParts(year, month, number), j + (2 if year else 1) - i
 
 
-def _month_first(tokens: Tokens, i: int, ctx: _Context) -> Match | None:
+def _day_number(tokens: Tokens, i: int) -> int | None:
+    number = _int(tokens, i)
+    return number if number is not None and 1 <= number <= 31 else None
+
+
+def _month(tokens: Tokens, i: int, ctx: _Context) -> Match | None:
+    """Read a month: "February 2013", or "February" in the nearest year."""
     month = lx.MONTHS.get(_norm(tokens, i) or "")
     if month is None:
         return None
     number = _int(tokens, i + 1)
-    if number is not None and 1 <= number <= 31:
-        year = _year_at(tokens, i + 2)
-        day = _resolve_date(DateParts(year, month, number), ctx)
-        return (_day_span(day), 3 if year else 2) if day else None
     if number is not None and _is_year(number):
         return _month_span(number, month, ctx), 2
     if tokens[i].norm == "may" and _norm(tokens, i - 1) not in lx.MONTH_LEADS:
@@ -344,21 +483,6 @@ def _month_first(tokens: Tokens, i: int, ctx: _Context) -> Match | None:
     year = _month_year(month, ctx)
 
     return _month_span(year, month, ctx), 1
-
-
-def _day_first(tokens: Tokens, i: int, ctx: _Context) -> Match | None:
-    number = _int(tokens, i)
-    if number is None or not 1 <= number <= 31:
-        return None
-    j = i + 2 if _norm(tokens, i + 1) == "of" else i + 1
-    month = lx.MONTHS.get(_norm(tokens, j) or "")
-    if month is None:
-        return None
-    year = _year_at(tokens, j + 1)
-    day = _resolve_date(DateParts(year, month, number), ctx)
-    size = j + (2 if year else 1) - i
-
-    return (_day_span(day), size) if day else None
 
 
 def _year(tokens: Tokens, i: int, ctx: _Context) -> Match | None:
@@ -464,12 +588,16 @@ def _range(tokens: Tokens, i: int, ctx: _Context) -> Match | None:
 
 
 Rule = Callable[[Tokens, int, _Context], Match | None]
+# Order matters where phrases overlap: "1 quarter ago" is not Q1, and "Good
+# Friday" is not a Friday.
 _POINT_RULES: tuple[Rule, ...] = (
     _relative,
     _alias,
     _ago,
+    _quarter,
     _day_word,
+    _holiday,
     _weekday,
     _explicit,
 )
-_RULES: tuple[Rule, ...] = (_range, _since, *_POINT_RULES, _year)
+_RULES: tuple[Rule, ...] = (_range, _all_time, _since, *_POINT_RULES, _year)

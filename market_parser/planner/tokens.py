@@ -112,11 +112,16 @@ def _slash_parts(raw: str) -> DateParts | None:
 
 
 def _date_or_numbers(raw: str, parts: DateParts | None) -> Iterator[Token]:
-    # "50/200-day" is two numbers, not a date; only a real calendar day is a date.
-    if parts is not None and 1 <= parts.month <= 12 and 1 <= parts.day <= 31:
+    # "50/200-day" is two numbers, not a date. Three parts with a four-digit
+    # year are a date as written even when no such day exists ("2013-02-30"),
+    # so that the time rules can say so instead of reading stray numbers.
+    pieces = re.split(r"[-/]", raw)
+    written = len(pieces) == 3 and any(len(piece) == 4 for piece in pieces)
+    in_calendar = parts is not None and 1 <= parts.month <= 12 and 1 <= parts.day <= 31
+    if parts is not None and (written or in_calendar):
         yield Token(raw, raw, "date", value=parts)
         return
-    for piece in re.split(r"[-/]", raw):
+    for piece in pieces:
         yield _number(piece)
 
 

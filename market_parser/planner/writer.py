@@ -30,7 +30,7 @@ HELP_TEXT = (
 
 def write_answer(plan: Plan, results: list[Result], today: date) -> str:
     """The answer to ``plan`` from ``results``: one paragraph or table per result."""
-    problems = [f"_{problem}_" for problem in getattr(plan, "problems", ())]
+    problems = [f"_{problem}_" for problem in plan.problems]
     if Intent.HELP in plan.intents or not results:
         return "\n\n".join([*problems, _help(plan)])
     parts = [_write_one(plan, result) for _name, _args, result in results]

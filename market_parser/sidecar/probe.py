@@ -24,9 +24,11 @@ class ProbeResult:
 class AppProbe:
     """Probes ``<app_url>/_stcore/health``, reusing a result for ``ttl`` seconds.
 
-    Only one probe runs at a time. While it runs, other callers get the previous
-    result instead of waiting, so a slow app never slows ``/health`` down for a
-    burst of pings; only the very first caller waits.
+    Only one probe runs at a time. A result up to twice the TTL old is still
+    served while a background probe refreshes it, so steady traffic never waits
+    on the app; an older one (a ping every few minutes) is refreshed first, so
+    it is never stale. While a probe runs, other callers get the previous result
+    instead of waiting; only the very first caller waits.
     """
 
     def __init__(
@@ -51,17 +53,29 @@ class AppProbe:
     def check(self) -> ProbeResult:
         """The latest result, probing again when it is older than the TTL."""
         last = self._last
-        if last is not None and self._clock() - last.checked_at < self._ttl:
+        age = self._clock() - last.checked_at if last is not None else None
+        if age is not None and age < self._ttl:
             return last
         if not self._lock.acquire(blocking=last is None):
             return last  # type: ignore[return-value]  # someone else is probing
+        if age is not None and age < 2 * self._ttl:
+            threading.Thread(target=self._refresh, name="app-probe").start()
+            return last
         try:
-            last = self._last
-            if last is None or self._clock() - last.checked_at >= self._ttl:
-                last = self._last = self._probe()
+            return self._refresh_locked()
         finally:
             self._lock.release()
 
+    def _refresh(self) -> None:
+        try:
+            self._refresh_locked()
+        finally:
+            self._lock.release()
+
+    def _refresh_locked(self) -> ProbeResult:
+        last = self._last
+        if last is None or self._clock() - last.checked_at >= self._ttl:
+            last = self._last = self._probe()
         return last
 
     def _probe(self) -> ProbeResult:

@@ -62,6 +62,14 @@ class SidecarServer(ThreadingHTTPServer):
         self.snapshots = SnapshotCache(config.data_dir)
         self.started_at = clock()
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Log a failed request at DEBUG; the default prints a traceback to stderr.
+
+        Clients that drop keep-alive connections (load tools, probes that time
+        out) cause most of these, and none of them concern the app.
+        """
+        logger.debug("sidecar.connection_error", exc_info=True)
+
     @property
     def url(self) -> str:
         host, port = self.server_address[:2]
@@ -80,6 +88,9 @@ class SidecarHandler(BaseHTTPRequestHandler):
     sys_version = ""
     # Drops idle keep-alive connections instead of holding a thread forever.
     timeout = 30
+    # Headers and body go out in two writes; with Nagle's algorithm on, the
+    # second waits for the client's delayed ACK, about 40 ms per answer.
+    disable_nagle_algorithm = True
 
     def do_GET(self) -> None:
         self._dispatch(head=False)
@@ -95,14 +106,17 @@ class SidecarHandler(BaseHTTPRequestHandler):
         raise AttributeError(name)
 
     def _other_method(self) -> None:
+        # The request may carry a body this server never reads; closing the
+        # connection keeps it from being parsed as the next request.
+        self.close_connection = True
         if self._path() not in ROUTES:
-            self._not_found(head=False)
+            self._not_found(head=False, headers={"Connection": "close"})
             return
         self._send_json(
             HTTPStatus.METHOD_NOT_ALLOWED,
             {"error": "method not allowed", "allowed": ALLOWED},
             head=False,
-            headers={"Allow": ALLOWED},
+            headers={"Allow": ALLOWED, "Connection": "close"},
         )
 
     def _dispatch(self, head: bool) -> None:
@@ -135,11 +149,12 @@ class SidecarHandler(BaseHTTPRequestHandler):
             credentials.strip().encode(), token.encode()
         )
 
-    def _not_found(self, head: bool) -> None:
+    def _not_found(self, head: bool, headers: dict[str, str] | None = None) -> None:
         self._send_json(
             HTTPStatus.NOT_FOUND,
             {"error": "not found", "paths": sorted(ROUTES)},
             head,
+            headers,
         )
 
     def _readiness(self, now: float) -> tuple[Readiness, Any, Any]:
@@ -207,6 +222,9 @@ class SidecarHandler(BaseHTTPRequestHandler):
         self.end_headers()
         if not head:
             self.wfile.write(data)
+
+    def version_string(self) -> str:
+        return self.server_version
 
     def log_message(self, format: str, *args: Any) -> None:
         """Silenced: one log line per probe would drown the app's own logs."""

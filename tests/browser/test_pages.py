@@ -49,6 +49,11 @@ def test_ask_on_home_then_see_it_on_monitoring(app_url, browser):
     page.locator('[data-testid="stMetric"]', has_text="Questions").wait_for()
     assert int(metric_value(page, "Questions")) >= 1
     assert metric_value(page, "Success rate") == "100.0%"
+    # Plotly's JavaScript loads lazily, so the charts come after the cards.
+    page.wait_for_function(
+        "document.querySelectorAll('.js-plotly-plot').length >= 5",
+        timeout=ANSWER_TIMEOUT_MS,
+    )
     assert page.locator(".js-plotly-plot").count() == 5
     assert page.locator('[data-testid="stException"]').count() == 0
     assert not re.search(r"Traceback", page.content())

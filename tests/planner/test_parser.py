@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
-from market_parser.planner import lexicon
+from market_parser.planner import lexicon, timephrases
 from market_parser.planner.parser import parse
 from market_parser.planner.plan import Intent, Plan
+from market_parser.planner.tokens import tokenize
 
 FRIDAY = date(2013, 3, 1)  # the bundled data set's last trading day
 MONDAY = date(2013, 2, 25)
@@ -33,6 +34,8 @@ def summary(plan: Plan) -> dict[str, Any]:
         and (expiration.kind, expiration.day and expiration.day.isoformat()),
         "unknown": plan.unknown_symbols,
         "follow_up": plan.follow_up,
+        "all_tickers": plan.all_tickers,
+        "problems": plan.problems,
     }
 
 
@@ -48,6 +51,8 @@ def expect(
     expiration: tuple[str, str | None] | None = None,
     unknown: str = "",
     follow_up: bool = False,
+    all_tickers: bool = False,
+    problems: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """Build the summary a plan should have; lists are space-separated words."""
     return {
@@ -60,6 +65,8 @@ def expect(
         "expiration": expiration,
         "unknown": tuple(unknown.split()),
         "follow_up": follow_up,
+        "all_tickers": all_tickers,
+        "problems": problems,
     }
 
 
@@ -409,6 +416,160 @@ HELP_AND_TRAPS = [
 ]
 
 
+ALL_TIME = ("1970-01-01", "2013-03-01")
+PAST_52_WEEKS = ("2012-03-02", "2013-03-01")
+PAST_YEAR = ("2012-03-01", "2013-03-01")
+Q4_2012 = ("2012-10-01", "2012-12-31")
+
+NAMED_DAYS = [
+    case("AAPL the day before yesterday", "ohlc", "AAPL", day="2013-02-27"),
+    case("AAPL close on Christmas 2012", "ohlc", "AAPL", day="2012-12-25"),
+    case("AAPL close on Christmas Day, 2011", "ohlc", "AAPL", day="2011-12-25"),
+    case("AAPL close on Christmas", "ohlc", "AAPL", day="2012-12-25"),
+    case("AAPL close on New Year's Day", "ohlc", "AAPL", day="2013-01-01"),
+    case("AAPL close on Independence Day", "ohlc", "AAPL", day="2012-07-04"),
+    case("AAPL close on July 4th", "ohlc", "AAPL", day="2012-07-04"),
+    case("AAPL close on the fourth of July", "ohlc", "AAPL", day="2012-07-04"),
+    case("AAPL close on Thanksgiving 2012", "ohlc", "AAPL", day="2012-11-22"),
+    case("AAPL close on Good Friday", "ohlc", "AAPL", day="2012-04-06"),
+]
+
+QUARTERS_AND_STRETCHES = [
+    case("AAPL performance Q4 2012", "performance", "AAPL", period=Q4_2012),
+    case("AAPL in the fourth quarter of 2012", "performance", "AAPL", period=Q4_2012),
+    case("AAPL 4th qtr 2012", "performance", "AAPL", period=Q4_2012),
+    case("AAPL Q4", "performance", "AAPL", period=Q4_2012),
+    case("AAPL Q1", "performance", "AAPL", period=("2013-01-01", "2013-03-01")),
+    case("AAPL 1 quarter ago", "ohlc", "AAPL", day="2012-12-01"),
+    case("GOOG performance since IPO", "performance", "GOOG", period=ALL_TIME),
+    case("GOOG since inception", "performance", "GOOG", period=ALL_TIME),
+    case("AAPL all time", "performance", "AAPL", period=ALL_TIME),
+    case("AAPL all-time performance", "performance", "AAPL", period=ALL_TIME),
+    case("AAPL all-time high", "performance", "AAPL", period=ALL_TIME),
+    case("msft 52 week high", "performance", "MSFT", period=PAST_52_WEEKS),
+    case("msft 52-week range", "performance", "MSFT", period=PAST_52_WEEKS),
+    case("MSFT 52 week low", "performance", "MSFT", period=PAST_52_WEEKS),
+    case("AAPL year high", "performance", "AAPL", period=PAST_YEAR),
+    case("AAPL yearly high", "performance", "AAPL", period=PAST_YEAR),
+]
+
+IMPOSSIBLE_DATES = [
+    case(
+        "AAPL close on 2013-02-30",
+        "ohlc",
+        "AAPL",
+        problems=("2013-02-30 is not a date.",),
+    ),
+    case(
+        "AAPL close on February 30",
+        "ohlc",
+        "AAPL",
+        problems=("February 30 is not a date.",),
+    ),
+    case(
+        "AAPL close on 2013-13-45",
+        "ohlc",
+        "AAPL",
+        problems=("2013-13-45 is not a date.",),
+    ),
+    case(
+        "AAPL close on 2/30/2013",
+        "ohlc",
+        "AAPL",
+        problems=("2/30/2013 is not a date.",),
+    ),
+    case(
+        "AAPL close on Friday, February 30, 2013",
+        "ohlc",
+        "AAPL",
+        problems=("February 30 2013 is not a date.",),
+    ),
+]
+
+MARKET_STATUS_DAYS = [
+    case("Was the market open on 2013-02-18?", "market_status", day="2013-02-18"),
+    case("Is the market open tomorrow?", "market_status", day="2013-03-04"),
+    case(
+        "was the stock market closed on July 4 2012",
+        "market_status",
+        day="2012-07-04",
+    ),
+    case("Was the market open on Christmas?", "market_status", day="2012-12-25"),
+    case("Is the market open on Good Friday?", "market_status", day="2013-03-29"),
+    case("Was the NYSE closed yesterday?", "market_status", day="2013-02-28"),
+    case("Did the market open higher yesterday?", "ohlc", "SPY", day="2013-02-28"),
+]
+
+TYPOS_AND_NOISE = [
+    case(
+        "aple stock price",
+        "price",
+        "AAPL",
+        problems=("Assuming you meant Apple (AAPL).",),
+    ),
+    case(
+        "microsft",
+        "price",
+        "MSFT",
+        problems=("Assuming you meant Microsoft (MSFT).",),
+    ),
+    case(
+        "compare aple and MSFT",
+        "compare",
+        "AAPL MSFT",
+        problems=("Assuming you meant Apple (AAPL).",),
+    ),
+    case(
+        "APPL price",
+        "price",
+        "APPL",
+        unknown="APPL",
+        problems=("Did you mean AAPL instead of APPL?",),
+    ),
+    case("metal prices", "price"),
+    case("How are apples priced?", "price"),
+    case("googel price", "price"),
+    case("AAPL'; DROP TABLE messages;-- price", "performance", "AAPL"),
+    case("SELECT AAPL FROM WHERE price", "price", "AAPL"),
+    case("$TABLE price", "price", "TABLE", unknown="TABLE"),
+]
+
+RANKINGS = [
+    case(
+        "What was the best performing stock last week?",
+        "compare",
+        period=LAST_WEEK,
+        all_tickers=True,
+    ),
+    case(
+        "which stock did best this month",
+        "compare",
+        period=("2013-03-01", "2013-03-01"),
+        all_tickers=True,
+    ),
+    case("top gainers in 2012", "compare", period=YEAR_2012, all_tickers=True),
+    case("What is the best time to buy stocks?", "help"),
+]
+
+WINDOWS = [
+    case("RSI(2) for MSFT", "indicators", "MSFT", indicators="rsi2"),
+    case("AAPL RSI 14", "indicators", "AAPL", indicators="rsi"),
+    case(
+        "MSFT 10000-day moving average",
+        "indicators",
+        "MSFT",
+        indicators="sma10000",
+    ),
+    case(
+        "SPY 20/50/200-day moving averages",
+        "indicators",
+        "SPY",
+        indicators="sma20 sma50 sma200",
+    ),
+    case("MSFT SMA 2012", "indicators", "MSFT", indicators="sma20 sma50 sma200"),
+]
+
+
 @pytest.mark.parametrize(
     ("question", "expected"),
     EXAMPLES
@@ -420,7 +581,14 @@ HELP_AND_TRAPS = [
     + LEVELS_AND_VOLUME
     + OPTIONS
     + MARKET_AND_COMPARE
-    + HELP_AND_TRAPS,
+    + HELP_AND_TRAPS
+    + NAMED_DAYS
+    + QUARTERS_AND_STRETCHES
+    + IMPOSSIBLE_DATES
+    + MARKET_STATUS_DAYS
+    + TYPOS_AND_NOISE
+    + RANKINGS
+    + WINDOWS,
 )
 def test_reads_question(question: str, expected: dict[str, Any]) -> None:
     """Each phrasing yields the intents, tickers and dates a person means."""
@@ -619,3 +787,41 @@ def test_known_symbols_are_not_english_words() -> None:
 def test_every_company_ticker_is_a_known_symbol() -> None:
     """Company names lead to symbols the unknown-symbol check recognises."""
     assert lexicon.COMPANIES.values() <= lexicon.ALL_SYMBOLS
+
+
+def test_ranking_ignores_the_previous_tickers() -> None:
+    """'Which stock did best?' after an AAPL question ranks every ticker."""
+    previous = parse("AAPL price", FRIDAY)
+    plan = parse("which stock did best last week?", FRIDAY, previous)
+    assert (plan.intents, plan.tickers, plan.all_tickers) == (
+        (Intent.COMPARE,),
+        (),
+        True,
+    )
+
+
+def test_ranking_needs_no_ticker() -> None:
+    """A comparison of every ticker does not ask the user to name one."""
+    assert not parse("top gainers last week", FRIDAY).needs_ticker
+
+
+@pytest.mark.parametrize(
+    "word",
+    ["TABLE", "DROP", "SELECT", "FROM", "WHERE", "PRICE"]
+    + ["CLOSE", "OPEN", "HIGH", "LOW", "CALL", "PUT"],
+)
+def test_capitalised_english_words_are_not_tickers(word: str) -> None:
+    """Shouted English words, SQL keywords among them, never become symbols."""
+    assert parse(f"AAPL {word} price", FRIDAY).tickers == ("AAPL",)
+
+
+def test_every_holiday_name_has_a_date_rule() -> None:
+    """Each holiday the lexicon names can be placed on the calendar."""
+    for name in lexicon.HOLIDAYS.values():
+        assert timephrases.match(tokenize(name), 0, FRIDAY) is not None, name
+
+
+def test_every_extreme_names_a_whole_time_phrase() -> None:
+    """'52-week high' and the like map to phrases the time rules read whole."""
+    for phrase in lexicon.EXTREMES.values():
+        assert timephrases.named(phrase, FRIDAY).label == phrase

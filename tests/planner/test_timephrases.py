@@ -232,3 +232,94 @@ def test_weekday_helpers_skip_weekends() -> None:
     assert timephrases.previous_weekday(MONDAY) == d("2013-02-22")
     assert timephrases.next_weekday(FRIDAY) == d("2013-03-04")
     assert timephrases.weekdays_back(d("2013-03-03"), 1) == FRIDAY
+
+
+@pytest.mark.parametrize(
+    ("phrase", "today", "start", "end", "label"),
+    [
+        ("Q4 2012", FRIDAY, "2012-10-01", "2012-12-31", "Q4 2012"),
+        ("q4 of 2012", FRIDAY, "2012-10-01", "2012-12-31", "Q4 2012"),
+        ("fourth quarter of 2012", FRIDAY, "2012-10-01", "2012-12-31", "Q4 2012"),
+        ("4th quarter 2012", FRIDAY, "2012-10-01", "2012-12-31", "Q4 2012"),
+        ("Q1", FRIDAY, "2013-01-01", "2013-03-01", "Q1 2013"),
+        ("first quarter", FRIDAY, "2013-01-01", "2013-03-01", "Q1 2013"),
+        ("Q2", FRIDAY, "2012-04-01", "2012-06-30", "Q2 2012"),
+        ("Q2", MONTH_START, "2013-04-01", "2013-04-01", "Q2 2013"),
+        ("all time", FRIDAY, "1970-01-01", "2013-03-01", "all time"),
+        ("since IPO", FRIDAY, "1970-01-01", "2013-03-01", "all time"),
+        ("since its inception", FRIDAY, "1970-01-01", "2013-03-01", "all time"),
+    ],
+)
+def test_quarters_and_all_time(
+    phrase: str, today: date, start: str, end: str, label: str
+) -> None:
+    """A quarter is its three months, cut off at today; 'all time' starts early."""
+    span = span_of(phrase, today)
+    assert (span.start, span.end, span.label) == (d(start), d(end), label)
+
+
+def test_forward_quarter_without_year_is_the_next_one() -> None:
+    """Looking ahead, 'Q4' on 2013-03-01 is the fourth quarter of 2013."""
+    span = span_of("Q4", FRIDAY, forward=True)
+    assert (span.start, span.end) == (d("2013-10-01"), d("2013-12-31"))
+
+
+@pytest.mark.parametrize(
+    ("phrase", "today", "forward", "day", "label"),
+    [
+        ("the day before yesterday", FRIDAY, False, "2013-02-27", None),
+        ("day before yesterday", MONDAY, False, "2013-02-21", None),
+        ("day after tomorrow", FRIDAY, True, "2013-03-05", None),
+        ("Christmas 2012", FRIDAY, False, "2012-12-25", "Christmas Day 2012"),
+        ("Christmas of 2011", FRIDAY, False, "2011-12-25", "Christmas Day 2011"),
+        ("Christmas", FRIDAY, False, "2012-12-25", "Christmas Day 2012"),
+        ("Christmas", FRIDAY, True, "2013-12-25", "Christmas Day 2013"),
+        ("New Year's Day", FRIDAY, False, "2013-01-01", "New Year's Day 2013"),
+        ("Independence Day", FRIDAY, False, "2012-07-04", "Independence Day 2012"),
+        ("Thanksgiving", FRIDAY, False, "2012-11-22", "Thanksgiving Day 2012"),
+        ("Thanksgiving 2013", FRIDAY, False, "2013-11-28", "Thanksgiving Day 2013"),
+        ("Good Friday", FRIDAY, False, "2012-04-06", "Good Friday 2012"),
+        ("Good Friday", FRIDAY, True, "2013-03-29", "Good Friday 2013"),
+        ("Memorial Day 2012", FRIDAY, False, "2012-05-28", "Memorial Day 2012"),
+        ("Christmas Eve 2012", FRIDAY, False, "2012-12-24", "Christmas Eve 2012"),
+    ],
+)
+def test_named_days(
+    phrase: str, today: date, forward: bool, day: str, label: str | None
+) -> None:
+    """Day words count weekdays; a holiday without a year is the nearest one."""
+    span = span_of(phrase, today, forward)
+    assert (span.start, span.end, span.is_day) == (d(day), d(day), True)
+    assert span.label == (label or phrase.lower())
+
+
+@pytest.mark.parametrize(
+    ("phrase", "written", "size"),
+    [
+        ("2013-02-30", "2013-02-30", 1),
+        ("2013-13-01", "2013-13-01", 1),
+        ("2/30/2013", "2/30/2013", 1),
+        ("February 30", "February 30", 2),
+        ("Feb 29 2013", "February 29 2013", 3),
+        ("31st of April", "31 of April", 3),
+    ],
+)
+def test_impossible_dates_are_reported_as_written(
+    phrase: str, written: str, size: int
+) -> None:
+    """A date-shaped phrase the calendar lacks is no span, but is read for a message."""
+    tokens = tokenize(phrase)
+    assert timephrases.match(tokens, 0, FRIDAY) is None
+    assert timephrases.impossible_date(tokens, 0, FRIDAY) == (written, size)
+
+
+@pytest.mark.parametrize("phrase", ["2013-02-15", "February 15", "February", "50"])
+def test_real_dates_are_not_impossible(phrase: str) -> None:
+    """Real dates, months and plain numbers yield no complaint."""
+    assert timephrases.impossible_date(tokenize(phrase), 0, FRIDAY) is None
+
+
+def test_named_rejects_a_phrase_that_is_not_time() -> None:
+    """The lexicon's time phrases are checked when read, not silently dropped."""
+    with pytest.raises(ValueError, match="not a time phrase"):
+        timephrases.named("the price", FRIDAY)

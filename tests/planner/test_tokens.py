@@ -90,6 +90,27 @@ def test_reads_numeric_dates(text: str, parts: DateParts) -> None:
     assert (token.kind, token.value) == ("date", parts)
 
 
+@pytest.mark.parametrize(
+    ("text", "parts"),
+    [
+        ("2013-02-30", DateParts(2013, 2, 30)),
+        ("2013-13-45", DateParts(2013, 13, 45)),
+        ("2/30/2013", DateParts(2013, 2, 30)),
+    ],
+)
+def test_date_with_full_year_stays_a_date_when_impossible(
+    text: str, parts: DateParts
+) -> None:
+    """A four-digit year makes a date as written, so the parser can say it is wrong."""
+    (token,) = tokenize(text)
+    assert (token.kind, token.value) == ("date", parts)
+
+
+def test_slashed_windows_are_numbers() -> None:
+    """'20/50/200' has no four-digit year and no month 20: three numbers."""
+    assert [t.value for t in tokenize("20/50/200")] == [20, 50, 200]
+
+
 def test_impossible_slash_date_is_two_numbers() -> None:
     """'50/200' cannot be a date, so it is the numbers 50 and 200."""
     tokens = tokenize("50/200 day")
