@@ -239,12 +239,14 @@ def main(argv: list[str] | None = None) -> int:
     """Start the services, serve until stopped, then shut down in order."""
     args = parse_args(argv)
     started = time.monotonic()
+    from market_parser.observability.logs import adopt_uvicorn_logging
     from market_parser.observability.runtime import shared
     from market_parser.service.shared import shared_service
     from market_parser.ui.bootstrap import load_settings
 
     options = streamlit_options(args.port, args.address)
     load_streamlit_config(options)
+    adopt_uvicorn_logging()
     try:
         settings = load_settings()
     except ConfigError as exc:

@@ -196,6 +196,15 @@ def test_signal_when_idle_flushes_history_and_exits_zero(launch, signum):
     status_file = json.loads((served.data_dir / "status.json").read_text())
     assert status_file["written_at_epoch"] >= signalled
     assert not alive(served.pid_of("app")) and not alive(served.pid_of("sidecar"))
+    # Every line is a JSON log line, but for the one Streamlit prints itself as
+    # it stops (it has no setting to silence it).
+    others = [
+        line
+        for line in served.log.read_text().splitlines()
+        if line.strip() and not line.startswith("{")
+    ]
+    assert others in ([], ["  Stopping..."])
+    assert served.errors.read_text() == ""
 
 
 def test_app_crash_stops_the_sidecar_and_exits_nonzero(launch):

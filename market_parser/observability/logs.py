@@ -245,6 +245,34 @@ class _StdoutHandler(logging.StreamHandler):
         """Ignored: the stream is always the current ``sys.stdout``."""
 
 
+def adopt_uvicorn_logging() -> None:
+    """Make the uvicorn server inside Streamlit log through our handler.
+
+    uvicorn applies its own ``LOGGING_CONFIG`` (plain-text handlers that do not
+    propagate) when Streamlit starts it. That dict is the default argument of
+    ``uvicorn.Config``, so it is changed in place: no handlers, propagate to the
+    root logger, WARNING and up. Call before the server starts.
+    """
+    import uvicorn.config
+
+    quiet = {"handlers": [], "level": "WARNING", "propagate": True}
+    config = uvicorn.config.LOGGING_CONFIG
+    # uvicorn sets options on its own formatters, so they stay (unused).
+    formatters = config.get("formatters", {})
+    config.clear()
+    config.update(
+        {
+            "version": 1,
+            "disable_existing_loggers": False,
+            "formatters": formatters,
+            "loggers": {name: dict(quiet) for name in _UVICORN_LOGGERS},
+        }
+    )
+
+
+_UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
+
+
 def _adopt_streamlit_loggers() -> None:
     """Send Streamlit's loggers through the root handler instead of their own.
 
