@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from market_parser.planner.plan import Intent, Plan
+from market_parser.planner.wording import (
+    direction,
+    eastern,
+    money,
+    percent,
+    shares,
+    signed,
+    signed_money,
+    touches,
+    weekday,
+)
 
-NEW_YORK = ZoneInfo("America/New_York")
 Result = tuple[str, dict[str, Any], dict[str, Any]]
 
 LIVE_DATA_HINT = (
@@ -51,61 +60,6 @@ def _help(plan: Plan) -> str:
 def _write_one(plan: Plan, result: dict[str, Any]) -> str:
     writer = _WRITERS.get(result.get("kind", ""), _write_error)
     return writer(plan, result)
-
-
-# Numbers as a reader expects them.
-
-
-def money(value: float | None) -> str:
-    return "n/a" if value is None else f"${value:,.2f}"
-
-
-def signed_money(value: float | None) -> str:
-    if value is None:
-        return "n/a"
-    sign = "+" if value >= 0 else "−"
-    return f"{sign}${abs(value):,.2f}"
-
-
-def signed(value: float | None) -> str:
-    if value is None:
-        return "n/a"
-    return f"{'+' if value >= 0 else '−'}{abs(value):.2f}"
-
-
-def percent(value: float | None) -> str:
-    if value is None:
-        return "n/a"
-    sign = "+" if value >= 0 else "−"
-    return f"{sign}{abs(value):.2f}%"
-
-
-def shares(value: float | None) -> str:
-    if value is None:
-        return "n/a"
-    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
-        if abs(value) >= size:
-            return f"{value / size:.2f}{suffix}"
-    return f"{value:,.0f}"
-
-
-def weekday(iso_day: str | None) -> str:
-    if not iso_day:
-        return "n/a"
-    day = date.fromisoformat(iso_day[:10])
-    return f"{day:%a} {day.isoformat()}"
-
-
-def eastern(iso_time: str) -> str:
-    """An ISO timestamp as New York market time: "Mon 2013-03-04 09:30 ET"."""
-    moment = datetime.fromisoformat(iso_time).astimezone(NEW_YORK)
-    return f"{moment:%a %Y-%m-%d %H:%M} ET"
-
-
-def direction(change: float | None) -> str:
-    if change is None:
-        return "unchanged"
-    return "up" if change > 0 else "down" if change < 0 else "unchanged"
 
 
 def _write_quotes(plan: Plan, result: dict[str, Any]) -> str:
@@ -470,16 +424,12 @@ def _volume_summary(volume: dict[str, Any]) -> str:
     )
 
 
-def _touches(count: int) -> str:
-    return "1 touch" if count == 1 else f"{count} touches"
-
-
 def _levels_line(levels: dict[str, Any]) -> str:
     def listing(items: list[dict[str, Any]]) -> str:
         if not items:
             return "none found in the last six months"
         return ", ".join(
-            f"**{money(i['price'])}** ({_touches(i['touches'])})" for i in items
+            f"**{money(i['price'])}** ({touches(i['touches'])})" for i in items
         )
 
     return (
