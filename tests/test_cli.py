@@ -35,6 +35,12 @@ def test_ask_prints_the_answer_and_footer(tmp_path):
     assert "$27.80" in done.stdout
     assert "offline-planner" in done.stdout
     assert "as of 2013-02-28" in done.stdout
+    answered = next(
+        json.loads(line)
+        for line in done.stderr.splitlines()
+        if '"question.answered"' in line
+    )
+    assert f"ref {answered['correlation_id']}" in done.stdout
     log_lines = [json.loads(line) for line in done.stderr.splitlines() if line]
     assert any(line["event"] == "question.answered" for line in log_lines)
     assert "question.answered" not in done.stdout

@@ -61,7 +61,7 @@ class Answer:
         return data
 
     def footer(self) -> str:
-        """The line under an answer: time, tokens, model, data source."""
+        """The line under an answer: time, tokens, model, source, reference id."""
         parts = [
             f"{self.duration_ms / 1000:.2f} s",
             f"tokens {self.tokens_in} in / {self.tokens_out} out",
@@ -70,4 +70,5 @@ class Answer:
         ]
         if self.as_of:
             parts.append(f"as of {self.as_of}")
+        parts.append(f"ref {self.correlation_id}")
         return " · ".join(parts)

@@ -58,7 +58,7 @@ def render_answer(answer: Answer, key: str) -> None:
     for index, tool in enumerate(answer.tools):
         _render_tool(tool, f"{key}-{index}")
     if answer.ok:
-        st.caption(f"{answer.footer()} · ref {answer.correlation_id}")
+        st.caption(answer.footer())
     else:
         st.caption(f"ref {answer.correlation_id}")
 
