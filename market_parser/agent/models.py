@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from agents import (
     OpenAIChatCompletionsModel,
@@ -25,6 +26,8 @@ class ModelChoice:
     model: Model
     name: str
     offline: bool
+    client: Any = None
+    """The model's HTTP client, closed with the service (None offline)."""
 
 
 def choose_model(settings: Settings) -> ModelChoice:
@@ -54,4 +57,4 @@ def choose_model(settings: Settings) -> ModelChoice:
         model = OpenAIResponsesModel(settings.model, openai_client=client)
     logger.info("model.selected", extra={"model": settings.model})
 
-    return ModelChoice(model, settings.model, offline=False)
+    return ModelChoice(model, settings.model, offline=False, client=client)

@@ -10,6 +10,8 @@ ready.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import contextlib
 import logging
 import math
 import threading
@@ -398,8 +400,13 @@ class QueryService:
         return self._in_flight
 
     def close(self) -> None:
-        """Close sessions and stop the loop."""
+        """Close sessions and the model's client, then stop the loop."""
         self._sessions.close()
+        client = self._stack.client if self._stack else None
+        if client is not None:
+            # On the loop that opened its connections, before that loop stops.
+            with contextlib.suppress(concurrent.futures.TimeoutError):
+                self._loop.submit(client.close()).result(timeout=2)
         self._loop.stop()
 
 

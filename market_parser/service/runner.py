@@ -39,6 +39,8 @@ class AgentStack:
     agent: Agent[AgentContext]
     fallback: Agent[AgentContext] | None = None
     model_breaker: Breaker | None = None
+    client: Any = None
+    """The model's HTTP client, if it has one, to close on shutdown."""
 
 
 @dataclass(frozen=True)
