@@ -1,188 +1,25 @@
-"""The parser's vocabulary: names, symbols, intent words, indicators and time words.
+"""The parser's vocabulary: everyday words, intent words, indicators, time words.
 
-Every phrase is written here as plain text and split by the same tokenizer the
-questions go through, so "Apple's" in a question meets "apple" in a table and
-"S&P 500" meets "s&p 500". Tables map phrases to meanings and are read longest
-phrase first, so "option prices" wins over "prices".
+Company names and symbols are in `companies`, holiday names in `holidays`.
+Phrase tables (`Table`) are read longest phrase first, so "option prices" wins
+over "prices".
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Generic, Literal, TypeVar
+from typing import Literal
 
+# Still importable from here, where code read them before they moved to `companies`.
+from market_parser.planner.companies import ALL_SYMBOLS as ALL_SYMBOLS
+from market_parser.planner.companies import COMPANIES as COMPANIES
+from market_parser.planner.companies import KNOWN_SYMBOLS as KNOWN_SYMBOLS
+from market_parser.planner.holidays import HOLIDAYS
 from market_parser.planner.plan import Intent
-from market_parser.planner.tokens import Token, tokenize
-
-V = TypeVar("V")
-
-
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-def phrase_key(phrase: str) -> tuple[str, ...]:
-    """Return the words ``phrase`` is made of, as the tables key them."""
-    return tuple(token.norm for token in tokenize(phrase))
-
-
-class Table(Generic[V]):
-    """Phrases mapped to meanings, looked up longest phrase first."""
-
-    def __init__(self, entries: Mapping[str, V]) -> None:
-        self._entries = {phrase_key(phrase): value for phrase, value in entries.items()}
-        self._longest = max(len(key) for key in self._entries)
-
-    def match(self, tokens: Sequence[Token | None], start: int) -> tuple[V, int] | None:
-        """Return the meaning and length of the longest phrase starting at ``start``.
-
-        A None in ``tokens`` is a word another rule already used; no phrase
-        spans it.
-        """
-        for size in range(min(self._longest, len(tokens) - start), 0, -1):
-            window = tokens[start : start + size]
-            if any(token is None for token in window):
-                continue
-            value = self._entries.get(tuple(token.norm for token in window))
-            if value is not None:
-                return value, size
-        return None
-
-    def values(self) -> frozenset[V]:
-        """Return every meaning in the table."""
-        return frozenset(self._entries.values())
-
-    def get(self, word: str) -> V | None:
-        """Return the meaning of a one-word phrase."""
-        return self._entries.get((word,))
-
-    def words(self) -> frozenset[str]:
-        """Return every word that appears in some phrase."""
-        return frozenset(word for key in self._entries for word in key)
-
-
-def _names(text: str) -> dict[str, str]:
-    """Read "TICKER: name, other name" lines into a name -> ticker mapping."""
-    names = {}
-    for line in text.strip().splitlines():
-        symbol, _, spellings = line.partition(":")
-        for name in spellings.split(","):
-            names[name.strip()] = symbol.strip()
-    return names
-
-
-# Meta Platforms trades as META; the bundled 2013 data set still calls it FB, so
-# "Facebook" means FB and "Meta" means META and the data layer says which exist.
-# Names are written as a user should read them back ("Assuming you meant ...").
-_COMPANY_NAMES = _names(
-    """
-    AAPL: Apple
-    MSFT: Microsoft
-    GOOG: Alphabet, Google
-    FB: Facebook
-    META: Meta, Meta Platforms
-    IBM: IBM, International Business Machines
-    TSLA: Tesla
-    NVDA: Nvidia
-    AMZN: Amazon
-    NFLX: Netflix
-    AMD: AMD, Advanced Micro Devices
-    INTC: Intel
-    SPY: S&P 500, S & P 500, S&P, SP500, SP 500, S and P 500
-    QQQ: Nasdaq 100, Nasdaq-100
-    DIA: Dow Jones
-    IWM: Russell 2000
-    ORCL: Oracle
-    CSCO: Cisco
-    QCOM: Qualcomm
-    AVGO: Broadcom
-    TXN: Texas Instruments
-    MU: Micron
-    ADBE: Adobe
-    CRM: Salesforce
-    PYPL: PayPal
-    UBER: Uber
-    ABNB: Airbnb
-    SHOP: Shopify
-    SPOT: Spotify
-    PLTR: Palantir
-    COIN: Coinbase
-    DIS: Disney, Walt Disney
-    NKE: Nike
-    SBUX: Starbucks
-    MCD: McDonald's, McDonalds
-    KO: Coca Cola, Coke
-    PEP: Pepsi, PepsiCo
-    WMT: Walmart, Wal Mart
-    COST: Costco
-    HD: Home Depot
-    JPM: JPMorgan, JP Morgan, JPMorgan Chase
-    BAC: Bank of America
-    WFC: Wells Fargo
-    GS: Goldman Sachs, Goldman
-    MS: Morgan Stanley
-    C: Citigroup, Citi
-    BRK.B: Berkshire, Berkshire Hathaway, BRK B
-    V: Visa
-    MA: Mastercard
-    XOM: Exxon, Exxon Mobil, ExxonMobil
-    CVX: Chevron
-    BA: Boeing
-    PFE: Pfizer
-    MRK: Merck
-    JNJ: Johnson & Johnson
-    PG: Procter & Gamble
-    F: Ford
-    GM: General Motors
-    GE: General Electric
-    T: AT&T
-    VZ: Verizon
-    CMCSA: Comcast
-    """
-)
-COMPANIES: Table[str] = Table(_COMPANY_NAMES)
-# One-word names, to a name and symbol, for guessing what a misspelling meant.
-NAME_WORDS: dict[str, tuple[str, str]] = {
-    phrase_key(name)[0]: (name, symbol)
-    for name, symbol in _COMPANY_NAMES.items()
-    if len(phrase_key(name)) == 1
-}
-
-# Names for the whole market, which count only when the question asks something
-# about them ("how did the market do"), since "the market" is everyday speech.
-INDEX_NAMES: Table[str] = Table(
-    {
-        "the market": "SPY",
-        "the stock market": "SPY",
-        "the overall market": "SPY",
-        "the broader market": "SPY",
-        "the broad market": "SPY",
-        "the dow": "DIA",
-        "the nasdaq": "QQQ",
-    }
-)
-
-_ETFS = "SPY QQQ DIA IWM VTI VOO IVV GLD SLV TLT XLF XLE XLK XLV ARKK SQQQ TQQQ SMH"
-_STOCKS = (
-    "AAPL MSFT GOOG GOOGL AMZN META FB TSLA NVDA NFLX AMD INTC IBM ORCL CSCO QCOM "
-    "AVGO TXN MU ADBE CRM PYPL ABNB PLTR NKE SBUX MCD WMT JPM BAC WFC XOM CVX PFE "
-    "MRK JNJ VZ CMCSA BRK.B ROKU"
-)
-# Symbols recognised in any case ("spy", "aapl"): none of them is an English word.
-KNOWN_SYMBOLS = _words(_ETFS) | _words(_STOCKS)
-# Symbols recognised only in capitals, because in lower case they are words or
-# abbreviations ("gm", "cost", "coin").
-CAPS_SYMBOLS = _words("GM GE MS GS BA HD PG KO COST COIN SHOP SPOT SNOW PEP DIS UBER")
-# Symbols reached only through a company name: one letter, or too close to a
-# word ("MA" is also "moving average").
-NAMED_ONLY = _words("C V F T MA")
-ALL_SYMBOLS = KNOWN_SYMBOLS | CAPS_SYMBOLS | COMPANIES.values() | INDEX_NAMES.values()
-# Symbols long enough that a word one letter off them is likely a slip ("APPL").
-SUGGESTED_SYMBOLS = frozenset(s for s in KNOWN_SYMBOLS | CAPS_SYMBOLS if len(s) >= 3)
+from market_parser.planner.tables import Table, word_set
 
 # Capitalised words that are not tickers however they look.
-ACRONYMS = _words("""
+ACRONYMS = word_set("""
     rsi macd sma ema dma ohlc ohlcv etf etfs ceo cfo cto coo usa us uk eu ipo eps
     pe peg ath atl ytd mtd qtd wtd ttm nyse nasdaq ai api faq usd eur gbp jpy gdp
     cpi ppi fed fomc sec irs ira roi eod est edt et pt pst utc gmt am pm ok lol
@@ -191,7 +28,7 @@ ACRONYMS = _words("""
     """)
 
 # English words that a question may shout; they are never read as tickers.
-ENGLISH = _words("""
+ENGLISH = word_set("""
     a i an the is it its be am are was were been do did does done doing have has
     had of on in at to for by with from into onto over under up down out off
     about as and or nor not no yes so if then than that this these those there
@@ -211,16 +48,16 @@ ENGLISH = _words("""
     """)
 
 # Words that place an unlisted capitalised word in a market question.
-MARKET_CONTEXT = _words("""
+MARKET_CONTEXT = word_set("""
     stock stocks share shares ticker tickers symbol symbols company equity etf
     fund buy sell invest investing holding position
     """)
 
 # Words that point back at the previous question's tickers.
-PRONOUNS = _words("it its they them their those these both same")
+PRONOUNS = word_set("it its they them their those these both same")
 
 # A capitalised word after these is a place or a thing, not a ticker ("in NYC").
-NOT_BEFORE_TICKER = _words("the a an my your our this that in at near")
+NOT_BEFORE_TICKER = word_set("the a an my your our this that in at near")
 
 
 @dataclass(frozen=True)
@@ -339,29 +176,29 @@ CUES: Table[Cue] = Table(
 )
 
 # Words that make a question look ahead in time (expirations are in the future).
-OPTION_WORDS = _words("""
+OPTION_WORDS = word_set("""
     call calls put puts option options chain expiration expirations expiry
     expiries expire expires expiring strike strikes
     """)
 
 # "Is the market open": a market word and a status word anywhere in the question.
-MARKET_WORDS = _words("market markets exchange exchanges nyse nasdaq")
-STATUS_WORDS = _words(
+MARKET_WORDS = word_set("market markets exchange exchanges nyse nasdaq")
+STATUS_WORDS = word_set(
     "open opens opened closed close closes closing hours holiday holidays status"
 )
 # About a past day, only "was the market open/closed" asks for the status;
 # "how did the market close" asks for prices.
-PAST_WORDS = _words("was were did had")
-BE_WORDS = _words("is was were are be")
-STATE_WORDS = _words("open closed shut holiday")
+PAST_WORDS = word_set("was were did had")
+BE_WORDS = word_set("is was were are be")
+STATE_WORDS = word_set("open closed shut holiday")
 
 # "Which stock did best?": a ranking of every ticker, not one of them.
-SUPERLATIVES = _words("best worst top")
-STOCK_NOUNS = _words("stock stocks ticker tickers symbol symbols company companies")
-RANKED_NOUNS = _words("gainer gainers loser losers performer performers")
+SUPERLATIVES = word_set("best worst top")
+STOCK_NOUNS = word_set("stock stocks ticker tickers symbol symbols company companies")
+RANKED_NOUNS = word_set("gainer gainers loser losers performer performers")
 # Words that make a superlative before them rank stocks ("best performing").
-RANKED = STOCK_NOUNS | RANKED_NOUNS | _words("performing performance one ones")
-WHICH = _words("which what")
+RANKED = STOCK_NOUNS | RANKED_NOUNS | word_set("performing performance one ones")
+WHICH = word_set("which what")
 
 # Indicator names, to their base; numbers around them choose the window.
 INDICATORS: Table[str] = Table(
@@ -389,8 +226,8 @@ INDICATORS: Table[str] = Table(
 # Windows for "moving averages" that name none.
 DEFAULT_AVERAGES = (20, 50, 200)
 # Words allowed between a window number and its indicator ("50-day SMA").
-WINDOW_UNITS = _words("day days d period periods")
-LIST_JOINERS = _words("and & or")
+WINDOW_UNITS = word_set("day days d period periods")
+LIST_JOINERS = word_set("and & or")
 
 _NEAR = ("nearest", "next", "closest", "soonest", "upcoming", "earliest", "first")
 _EXPIRY = ("expiration", "expiry", "expiration date", "expiry date", "date")
@@ -423,7 +260,7 @@ MONTHS: dict[str, int] = {
 MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July")
 MONTH_NAMES += ("August", "September", "October", "November", "December")
 # "may" is a month only next to a day number or after one of these words.
-MONTH_LEADS = _words("in since from until till through during of for to")
+MONTH_LEADS = word_set("in since from until till through during of for to")
 
 Unit = Literal["day", "session", "week", "month", "quarter", "year"]
 UNITS: Table[Unit] = Table(
@@ -466,33 +303,6 @@ DAY_WORDS: Table[int] = Table(
 )
 QUARTER_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4}
 
-# Holidays by name, to the name an answer uses; the dates are computed from it.
-HOLIDAYS: Table[str] = Table(
-    {
-        **dict.fromkeys(("new year's day", "new years day"), "New Year's Day"),
-        **dict.fromkeys(
-            ("martin luther king day", "martin luther king jr day", "mlk day"),
-            "Martin Luther King Jr. Day",
-        ),
-        **dict.fromkeys(
-            ("presidents day", "president's day", "washington's birthday"),
-            "Washington's Birthday",
-        ),
-        "good friday": "Good Friday",
-        "memorial day": "Memorial Day",
-        **dict.fromkeys(
-            ("independence day", "fourth of july", "the fourth of july"),
-            "Independence Day",
-        ),
-        "labor day": "Labor Day",
-        **dict.fromkeys(("thanksgiving", "thanksgiving day"), "Thanksgiving Day"),
-        **dict.fromkeys(("christmas", "christmas day", "xmas"), "Christmas Day"),
-        # Sessions, not holidays, but "Christmas Eve" must not read as Christmas.
-        "christmas eve": "Christmas Eve",
-        **dict.fromkeys(("new year's eve", "new years eve"), "New Year's Eve"),
-    }
-)
-
 # Phrases for everything the data holds; the value is the span's label.
 _SINCE_START = ("ipo", "the ipo", "its ipo", "inception", "its inception", "listing")
 ALL_TIME: Table[str] = Table(
@@ -530,9 +340,9 @@ TIME_ALIASES: Table[tuple[Relative, int | None, Unit]] = Table(
         "trailing twelve months": ("past", 12, "month"),
     }
 )
-RANGE_STARTS = _words("from between")
-RANGE_JOINERS = _words("to through thru until till and")
-YEAR_LEADS = _words("in during for since from of")
+RANGE_STARTS = word_set("from between")
+RANGE_JOINERS = word_set("to through thru until till and")
+YEAR_LEADS = word_set("in during for since from of")
 
 # Every word some table knows: a capitalised one is vocabulary, not a ticker.
 KEYWORDS = frozenset().union(

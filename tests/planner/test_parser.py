@@ -10,7 +10,6 @@ import pytest
 from market_parser.planner import lexicon, timephrases
 from market_parser.planner.parser import parse
 from market_parser.planner.plan import Intent, Plan
-from market_parser.planner.tokens import tokenize
 
 FRIDAY = date(2013, 3, 1)  # the bundled data set's last trading day
 MONDAY = date(2013, 2, 25)
@@ -778,17 +777,6 @@ def test_help_and_market_status_need_no_ticker() -> None:
     assert not parse("Is the market open?", FRIDAY).needs_ticker
 
 
-def test_known_symbols_are_not_english_words() -> None:
-    """A symbol read in any case must never be an everyday word."""
-    lower = {symbol.lower() for symbol in lexicon.KNOWN_SYMBOLS}
-    assert lower & (lexicon.ENGLISH | lexicon.ACRONYMS | lexicon.KEYWORDS) == set()
-
-
-def test_every_company_ticker_is_a_known_symbol() -> None:
-    """Company names lead to symbols the unknown-symbol check recognises."""
-    assert lexicon.COMPANIES.values() <= lexicon.ALL_SYMBOLS
-
-
 def test_ranking_ignores_the_previous_tickers() -> None:
     """'Which stock did best?' after an AAPL question ranks every ticker."""
     previous = parse("AAPL price", FRIDAY)
@@ -813,12 +801,6 @@ def test_ranking_needs_no_ticker() -> None:
 def test_capitalised_english_words_are_not_tickers(word: str) -> None:
     """Shouted English words, SQL keywords among them, never become symbols."""
     assert parse(f"AAPL {word} price", FRIDAY).tickers == ("AAPL",)
-
-
-def test_every_holiday_name_has_a_date_rule() -> None:
-    """Each holiday the lexicon names can be placed on the calendar."""
-    for name in lexicon.HOLIDAYS.values():
-        assert timephrases.match(tokenize(name), 0, FRIDAY) is not None, name
 
 
 def test_every_extreme_names_a_whole_time_phrase() -> None:

@@ -270,24 +270,12 @@ def test_forward_quarter_without_year_is_the_next_one() -> None:
         ("the day before yesterday", FRIDAY, False, "2013-02-27", None),
         ("day before yesterday", MONDAY, False, "2013-02-21", None),
         ("day after tomorrow", FRIDAY, True, "2013-03-05", None),
-        ("Christmas 2012", FRIDAY, False, "2012-12-25", "Christmas Day 2012"),
-        ("Christmas of 2011", FRIDAY, False, "2011-12-25", "Christmas Day 2011"),
-        ("Christmas", FRIDAY, False, "2012-12-25", "Christmas Day 2012"),
-        ("Christmas", FRIDAY, True, "2013-12-25", "Christmas Day 2013"),
-        ("New Year's Day", FRIDAY, False, "2013-01-01", "New Year's Day 2013"),
-        ("Independence Day", FRIDAY, False, "2012-07-04", "Independence Day 2012"),
-        ("Thanksgiving", FRIDAY, False, "2012-11-22", "Thanksgiving Day 2012"),
-        ("Thanksgiving 2013", FRIDAY, False, "2013-11-28", "Thanksgiving Day 2013"),
-        ("Good Friday", FRIDAY, False, "2012-04-06", "Good Friday 2012"),
-        ("Good Friday", FRIDAY, True, "2013-03-29", "Good Friday 2013"),
-        ("Memorial Day 2012", FRIDAY, False, "2012-05-28", "Memorial Day 2012"),
-        ("Christmas Eve 2012", FRIDAY, False, "2012-12-24", "Christmas Eve 2012"),
     ],
 )
 def test_named_days(
     phrase: str, today: date, forward: bool, day: str, label: str | None
 ) -> None:
-    """Day words count weekdays; a holiday without a year is the nearest one."""
+    """Day words count weekdays, back from today or ahead of it."""
     span = span_of(phrase, today, forward)
     assert (span.start, span.end, span.is_day) == (d(day), d(day), True)
     assert span.label == (label or phrase.lower())
