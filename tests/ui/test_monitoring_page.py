@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -73,3 +76,30 @@ def test_window_choice_survives_a_rerun():
     app.run()
     assert not app.exception
     assert app.segmented_control[0].value == "24 hours"
+
+
+def test_page_does_not_import_the_agent_stack(tmp_path):
+    """Opening Monitoring in a fresh process imports neither the SDK nor openai."""
+    code = (
+        "import sys\n"
+        "from streamlit.testing.v1 import AppTest\n"
+        f"app = AppTest.from_file({MONITORING!r}, default_timeout=60)\n"
+        "app.run()\n"
+        "assert not app.exception, app.exception\n"
+        "print(sorted(m for m in ('agents', 'openai', 'market_parser.agent')"
+        " if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "MARKET_PARSER_DATA_DIR": str(tmp_path),
+            "LOG_LEVEL": "ERROR",
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"
