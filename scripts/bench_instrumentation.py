@@ -111,7 +111,18 @@ def one_question_of_instrumentation(metrics, recent, logger) -> None:
                 0.0, "What is Apple's stock price?", "answered", 12.3, "m", "id"
             )
         )
-        logger.info("question.answered", extra={"duration_ms": 12.3, "model": "m"})
+        logger.info(
+            "question.answered",
+            extra={
+                "duration_ms": 12.3,
+                "model": "m",
+                "status": "answered",
+                "error_type": None,
+                "tools": ["get_quotes"],
+                "tokens_in": 640,
+                "tokens_out": 98,
+            },
+        )
 
 
 def micro(iterations: int) -> dict[str, float]:

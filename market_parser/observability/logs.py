@@ -76,13 +76,19 @@ _PATTERNS = (
     (re.compile(r"(?<![A-Za-z0-9])sk-[A-Za-z0-9_\-]{16,}"), "***"),
 )
 
-# Every pattern above needs one of these words; text without any skips them all.
+# Every pattern above needs one of these strings; a line without any skips them
+# all. They are as specific as the patterns allow: a plain "token" would match
+# every line with a ``tokens_in`` field and run all six substitutions on it.
 _TRIGGERS = (
     "bearer",
     "basic",
     "authorization",
-    "key",
-    "token",
+    "key=",
+    'key"',
+    "key'",
+    "token=",
+    'token"',
+    "token'",
     "secret",
     "password",
     "sk-",
@@ -215,9 +221,12 @@ def configure_logging(
     )
     root.addHandler(handler)
     root.setLevel(level)
-    # Process names and ids are never rendered; skip looking them up per record.
+    # Process names and ids, and the caller's file and line, are never rendered;
+    # skip looking them up per record. Setting ``_srcfile`` to None is the
+    # logging module's own documented way to skip the stack walk.
     logging.logProcesses = False
     logging.logMultiprocessing = False
+    logging._srcfile = None
     _handler = handler
 
     library_level = max(logging.WARNING, root.level)

@@ -119,10 +119,14 @@ class Family:
             raise ValueError(
                 f"{self.name} takes labels {list(self.labelnames)}; got {sorted(values)}"
             )
-        with self._lock:
-            series = self.series.get(key)
-            if series is None:
-                series = self._add_series_unlocked(key)
+        # Reading an existing entry needs no lock (a dict lookup is atomic in
+        # CPython); only adding one does. Most calls find their series.
+        series = self.series.get(key)
+        if series is None:
+            with self._lock:
+                series = self.series.get(key)
+                if series is None:
+                    series = self._add_series_unlocked(key)
 
         return series
 
