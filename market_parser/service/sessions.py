@@ -11,7 +11,11 @@ from typing import Any
 from market_parser.observability.catalog import AppMetrics
 
 # Sessions kept open at once; the oldest is closed (its history stays on disk).
-MAX_OPEN_SESSIONS = 256
+# Each open one holds SQLite connections of its own, about 1 MB.
+MAX_OPEN_SESSIONS = 32
+# Conversation items a run reads back: a follow-up needs the last few
+# questions, and replaying a whole long chat costs time on every question.
+HISTORY_ITEMS = 40
 # A session that has not loaded a page or asked for this long is not active.
 ACTIVE_WINDOW_SECONDS = 300.0
 SESSIONS_FILE = "sessions.sqlite3"
@@ -30,6 +34,7 @@ class SessionStore:
     def get(self, session_id: str) -> Any:
         """The conversation memory of ``session_id``."""
         from agents import SQLiteSession
+        from agents.memory.session_settings import SessionSettings
 
         with self._lock:
             session = self._open.get(session_id)
@@ -37,7 +42,11 @@ class SessionStore:
                 self._open.move_to_end(session_id)
                 return session
             self._path.parent.mkdir(parents=True, exist_ok=True)
-            session = SQLiteSession(session_id, db_path=self._path)
+            session = SQLiteSession(
+                session_id,
+                db_path=self._path,
+                session_settings=SessionSettings(limit=HISTORY_ITEMS),
+            )
             self._open[session_id] = session
             if len(self._open) > MAX_OPEN_SESSIONS:
                 _, oldest = self._open.popitem(last=False)
