@@ -1,4 +1,10 @@
-"""Market Parser: the chat page."""
+"""Market Parser: the chat page.
+
+A question costs one run of this script: the run that receives it draws the
+conversation, waits for the answer in place and draws it. Earlier answers are
+replayed from Streamlit's element cache instead of being rebuilt (see
+`market_parser.ui.chat.render_answer`).
+"""
 
 import uuid
 
@@ -8,6 +14,8 @@ from market_parser.ui.bootstrap import app_service, settings_or_stop
 from market_parser.ui.chat import EXAMPLES, render_answer, render_question
 
 st.set_page_config(page_title="Market Parser", layout="wide")
+# First, so the browser gets the input before anything else on the page.
+typed = st.chat_input("Ask a market question")
 
 settings = settings_or_stop()
 service = app_service()
@@ -52,24 +60,24 @@ def wait_for(message: dict) -> None:
     del message["pending"]
 
 
-# A question's pending answer is kept in the session, not in a local variable:
-# a new question typed while one is running reruns this script, and the answer
-# must still be there afterwards.
-for index, message in enumerate(state["messages"]):
-    with st.chat_message(message["role"]):
-        if message["role"] == "user":
-            render_question(message["text"])
-            continue
-        if "pending" in message:
-            wait_for(message)
-        render_answer(message["answer"], key=str(index))
-
-typed = st.chat_input("Ask a market question")
 question = typed or state.pop("asked", None)
 if question and question.strip():
     state["messages"].append({"role": "user", "text": question})
     pending = service.submit(
         question, session_id=state["session_id"], client_id=state["client_id"]
     )
-    state["messages"].append({"role": "assistant", "pending": pending})
-    st.rerun()
+    state["messages"].append(
+        {"role": "assistant", "pending": pending, "id": uuid.uuid4().hex}
+    )
+
+# A pending answer is kept in the session, not in a local variable: a question
+# typed while another runs starts a new run of this script, and the earlier
+# answer is still waited for and drawn there.
+for message in state["messages"]:
+    with st.chat_message(message["role"]):
+        if message["role"] == "user":
+            render_question(message["text"])
+            continue
+        if "pending" in message:
+            wait_for(message)
+        render_answer(message["answer"], message["id"])

@@ -83,7 +83,7 @@ class Settings:
     polygon_rate_limit: int = 5
     polygon_rate_window: float = 60.0
     session_questions_per_minute: int = 10
-    max_running_questions: int = 10
+    max_running_questions: int = 32
     # Each model request's timeout; shorter than the question's deadline so a
     # stalled model leaves time for the offline planner to answer instead.
     model_timeout: float = 15.0

@@ -1,7 +1,11 @@
 """Render answers on the chat page: text, a price chart, an options table, a footer.
 
 Plotly is imported only when a chart is drawn, so the page paints its input
-before paying for it.
+before paying for it. An answer is drawn once: Streamlit records the elements a
+``st.cache_data`` function emits and replays them on a cache hit, so every later
+run of the page sends the recorded chart and table instead of rebuilding them.
+A conversation of 40 answers with charts would otherwise rebuild 40 plotly
+figures for every new question.
 """
 
 from __future__ import annotations
@@ -47,7 +51,29 @@ def render_question(text: str) -> None:
     st.markdown(_MARKDOWN_SPECIALS.sub(r"\\\1", text))
 
 
-def render_answer(answer: Answer, key: str) -> None:
+# Entries are a few kilobytes to a few hundred (a year of daily bars); an entry
+# evicted early is drawn again, never shown wrong.
+_DRAWN_ANSWERS = 256
+_DRAWN_FOR_S = 3600
+
+
+def render_answer(answer: Answer, message_id: str) -> None:
+    """Draw one assistant message, or replay it if it was drawn before.
+
+    ``message_id`` must be unique to this message (a fresh random id): the
+    replay cache is shared by every session of the server.
+    """
+    _draw_once(message_id, answer)
+
+
+@st.cache_data(max_entries=_DRAWN_ANSWERS, ttl=_DRAWN_FOR_S, show_spinner=False)
+def _draw_once(message_id: str, _answer: Answer) -> None:
+    # Streamlit keys the cache on message_id alone: the leading underscore
+    # keeps the answer out of the hash.
+    draw_answer(_answer, message_id)
+
+
+def draw_answer(answer: Answer, key: str) -> None:
     """Draw one assistant message: text, then charts and tables, then the footer."""
     if answer.ok:
         st.markdown(answer.text)

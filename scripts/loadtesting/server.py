@@ -1,7 +1,8 @@
 """A Streamlit server for the load test, and what its status file says.
 
-The server is ``streamlit run Home.py`` offline on a free loopback port with a
-data directory of its own, so its status file (written on every metrics flush
+The server is the app's production entry (``python -m market_parser.server``,
+what ``scripts/serve.py`` runs) offline on a free loopback port with a data
+directory of its own, so its status file (written on every metrics flush
 and once more at shutdown) holds only this run's counts.
 """
 
@@ -26,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 class StreamlitServer:
-    """``streamlit run Home.py`` offline on a free loopback port, in its own data dir."""
+    """The app's server entry, offline on a free loopback port, in its own data dir."""
 
     def __init__(self, data_dir: Path, plan: Plan) -> None:
         self.data_dir = data_dir
@@ -40,15 +41,11 @@ class StreamlitServer:
         command = [
             sys.executable,
             "-m",
-            "streamlit",
-            "run",
-            "Home.py",
-            "--server.port",
+            "market_parser.server",
+            "--port",
             str(self.port),
-            "--server.address",
+            "--address",
             "127.0.0.1",
-            "--server.headless",
-            "true",
         ]
         with self.log_path.open("w") as log:
             self.process = subprocess.Popen(

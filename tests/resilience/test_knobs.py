@@ -16,7 +16,7 @@ def test_defaults_match_the_documented_limits() -> None:
     assert (settings.polygon_rate_limit, settings.polygon_rate_window) == (5, 60.0)
     assert (settings.tradier_rate_limit, settings.tradier_rate_window) == (120, 60.0)
     assert settings.session_questions_per_minute == 10
-    assert (settings.max_running_questions, settings.max_queued_questions) == (10, 100)
+    assert (settings.max_running_questions, settings.max_queued_questions) == (32, 100)
     assert settings.cache_ttl_history == 86_400
 
 

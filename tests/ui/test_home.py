@@ -97,3 +97,43 @@ def test_example_button_asks_it(page):
     button = next(b for b in app.sidebar.button if b.label == "RSI and MACD for IBM")
     button.click().run()
     assert "RSI(14)" in assistant_texts(app)[0]
+
+
+def test_earlier_answers_are_replayed_not_rebuilt(page, monkeypatch):
+    """Each answer is drawn once; later runs of the page replay its chart and table."""
+    from market_parser.ui import chat
+
+    drawn: list[str] = []
+    draw = chat.draw_answer
+
+    def counting(answer, key):
+        drawn.append(answer.text)
+        draw(answer, key)
+
+    monkeypatch.setattr(chat, "draw_answer", counting)
+    app = page()
+    for question in (
+        "How did MSFT do last week?",
+        "AAPL puts for the nearest expiration",
+        "RSI and MACD for IBM",
+    ):
+        app = ask(app, question)
+    assert len(drawn) == 3
+    # Every answer is still on the page, with its charts and its table.
+    assert len(assistant_texts(app)) == 3
+    charts = app.get("plotly_chart")
+    assert len(charts) == 2
+    assert "MSFT daily prices" in charts[0].proto.spec
+    assert "IBM daily prices" in charts[1].proto.spec
+    assert len(app.dataframe) == 1
+
+
+def test_successive_questions_keep_their_order(page):
+    """Two questions in a row: both answered, each under its own question."""
+    app = page()
+    app.chat_input[0].set_value("What did Microsoft close at yesterday?").run()
+    app.chat_input[0].set_value("How did IBM do last week?").run()
+    texts = assistant_texts(app)
+    assert len(texts) == 2
+    assert "$27.80" in texts[0]
+    assert "IBM" in texts[1]
