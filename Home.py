@@ -11,7 +11,12 @@ import uuid
 import streamlit as st
 
 from market_parser.ui.bootstrap import app_service, settings_or_stop
-from market_parser.ui.chat import EXAMPLES, render_answer, render_question
+from market_parser.ui.chat import (
+    EXAMPLES,
+    SHOWN_QUESTIONS,
+    render_answer,
+    render_question,
+)
 
 st.set_page_config(page_title="Market Parser", layout="wide")
 # First, so the browser gets the input before anything else on the page.
@@ -40,6 +45,7 @@ with st.sidebar:
             state["asked"] = example
     if st.button("Clear conversation", type="secondary"):
         state["messages"] = []
+        state["hidden"] = 0
         state["session_id"] = uuid.uuid4().hex
         st.rerun()
 
@@ -68,6 +74,17 @@ if question and question.strip():
     )
     state["messages"].append(
         {"role": "assistant", "pending": pending, "id": uuid.uuid4().hex}
+    )
+    # A tab left open all day would otherwise keep every answer in memory.
+    if len(state["messages"]) > 2 * SHOWN_QUESTIONS:
+        del state["messages"][:2]
+        state["hidden"] = state.get("hidden", 0) + 1
+
+if hidden := state.get("hidden"):
+    st.caption(
+        f"{hidden} earlier question{'s' if hidden > 1 else ''} of this conversation "
+        f"{'are' if hidden > 1 else 'is'} no longer shown; the page keeps the "
+        f"last {SHOWN_QUESTIONS}."
     )
 
 # A pending answer is kept in the session, not in a local variable: a question

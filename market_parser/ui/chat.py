@@ -43,6 +43,9 @@ EXAMPLES = (
 )
 
 
+# Questions (with their answers) a page keeps; older ones leave the page.
+SHOWN_QUESTIONS = 50
+
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
 
 

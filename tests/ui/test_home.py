@@ -137,3 +137,28 @@ def test_successive_questions_keep_their_order(page):
     assert len(texts) == 2
     assert "$27.80" in texts[0]
     assert "IBM" in texts[1]
+
+
+def test_page_keeps_the_last_questions(page, monkeypatch):
+    """Past the page's limit the oldest question leaves, and the page says so."""
+    from market_parser.ui import chat
+
+    monkeypatch.setattr(chat, "SHOWN_QUESTIONS", 2)
+    app = page()
+    for question in (
+        "What did Microsoft close at yesterday?",
+        "How did IBM do last week?",
+        "What is Apple's stock price?",
+    ):
+        app = ask(app, question)
+    users = [m.markdown[0].value for m in app.chat_message if m.name == "user"]
+    assert users == ["How did IBM do last week?", "What is Apple's stock price?"]
+    assert "IBM" in assistant_texts(app)[0]
+    captions = [c.value for c in app.caption]
+    assert (
+        "1 earlier question of this conversation is no longer shown; "
+        "the page keeps the last 2." in captions
+    )
+    app.sidebar.button[-1].click().run()
+    assert len(app.chat_message) == 0
+    assert not any("no longer shown" in c.value for c in app.caption)
