@@ -241,10 +241,10 @@ class QueryService:
                     async with self._admission.slot(pending.set_position) as waited:
                         pending.set_position(0)
                         stack = await asyncio.to_thread(self.stack)
-                        session = self._sessions.get(session_id)
-                        outcome = await answer_question(
-                            stack, question, session, self.metrics
-                        )
+                        with self._sessions.borrow(session_id) as session:
+                            outcome = await answer_question(
+                                stack, question, session, self.metrics
+                            )
             except TimeoutError:
                 return self._timed_out(_current_id(), started)
             except BusyError as exc:
