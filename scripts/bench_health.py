@@ -24,7 +24,6 @@ import math
 import multiprocessing
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -36,6 +35,8 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from loadtesting.localhost import free_port
 
 from market_parser.observability.alerts import AlertEvaluator
 from market_parser.observability.catalog import register_app_metrics
@@ -63,12 +64,6 @@ class StandInApp(BaseHTTPRequestHandler):
 
     def log_message(self, *args: Any) -> None:
         """Quiet."""
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def write_status(data_dir: Path) -> None:

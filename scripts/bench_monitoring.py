@@ -27,6 +27,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from loadtesting.localhost import (  # noqa: E402
+    CHROMIUM,
+    CHROMIUM_FLAGS,
+    free_port,
+    streamlit_command,
+    wait_healthy,
+)
+
 from market_parser.config.settings import Settings  # noqa: E402
 from market_parser.observability.runtime import Observability  # noqa: E402
 from market_parser.ui.dashboard import WINDOWS, build_dashboard  # noqa: E402
@@ -128,23 +136,10 @@ def time_page(data_dir: str, runs: int) -> list[tuple[float, float]]:
 def time_browser(data_dir: str, runs: int) -> dict[str, list[float]]:
     from playwright.sync_api import sync_playwright
 
-    sys.path.insert(0, str(ROOT / "tests" / "browser"))
-    from conftest import CHROMIUM, CHROMIUM_FLAGS, free_port, wait_healthy
-
     port = free_port()
     env = {**os.environ, "MARKET_PARSER_DATA_DIR": data_dir, "LOG_LEVEL": "ERROR"}
     server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "Home.py",
-            "--server.port",
-            str(port),
-            "--server.headless",
-            "true",
-        ],
+        streamlit_command(port),
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

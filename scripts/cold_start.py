@@ -19,28 +19,23 @@ import argparse
 import ast
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from pathlib import Path
 
+from loadtesting.localhost import (
+    CHROMIUM,
+    CHROMIUM_FLAGS,
+    free_port,
+    streamlit_command,
+    wait_healthy,
+)
+
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 CHAT_INPUT = '[data-testid="stChatInputTextArea"]'
 ASSISTANT = (
     '[data-testid="stChatMessage"]:has([data-testid="stChatMessageAvatarAssistant"])'
@@ -48,32 +43,12 @@ ASSISTANT = (
 FIRST_PAGE_TARGET_S = 1.5
 # Modules the agent stack pulls in; they belong to the warm-up, not the first paint.
 HEAVY = ("agents", "openai", "pandas", "plotly", "requests", "numpy")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 TRIVIAL_APP = 'import streamlit as st\n\nst.chat_input("Ask a market question")\n'
 
 
 def server_command(kind: str, port: int, sidecar_port: int) -> list[str]:
     if kind in ("streamlit", "trivial"):
-        return [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "Home.py",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-        ]
+        return streamlit_command(port)
     if kind == "entry":
         return [sys.executable, "-m", "market_parser.server", "--port", str(port)]
     return [
@@ -86,21 +61,6 @@ def server_command(kind: str, port: int, sidecar_port: int) -> list[str]:
         "--host",
         "127.0.0.1",
     ]
-
-
-def wait_healthy(url: str, process: subprocess.Popen, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"the server exited with status {process.returncode}")
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=1) as reply:
-                if reply.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(0.01)
-    raise SystemExit(f"the server was not healthy within {timeout:g} s")
 
 
 def loopback_only(route) -> None:
@@ -152,7 +112,7 @@ def measure_once(browser, kind: str, question: str, think: float) -> dict:
             stderr=subprocess.DEVNULL,
         )
         try:
-            wait_healthy(url, process, timeout=60)
+            wait_healthy(url, 60, process=process, interval=0.01)
             marks["healthy"] = time.perf_counter()
             browse(page, url, None if kind == "trivial" else question, think, marks)
         finally:
@@ -169,7 +129,7 @@ def measure_server(kind: str, question: str, think: float, runs: int) -> dict:
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS
+            executable_path=CHROMIUM, args=CHROMIUM_FLAGS
         )
         try:
             samples = [

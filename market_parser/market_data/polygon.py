@@ -24,13 +24,13 @@ import requests
 
 from market_parser.config.settings import Settings
 from market_parser.errors import (
-    NoDataError,
     RateLimitedError,
     UnknownTickerError,
     UpstreamAuthError,
     UpstreamError,
 )
 from market_parser.market_data.http import HttpClient, RequestSpec
+from market_parser.market_data.live import LiveProvider
 from market_parser.market_data.models import (
     Bar,
     Interval,
@@ -47,7 +47,6 @@ from market_parser.market_data.timestamps import (
     from_epoch,
     session_day,
     to_utc,
-    today_in_new_york,
 )
 
 logger = logging.getLogger(__name__)
@@ -80,7 +79,7 @@ _DESCRIPTIONS: dict[MarketState, str] = {
 }
 
 
-class PolygonProvider:
+class PolygonProvider(LiveProvider):
     """Live quotes, history, options and market status from Polygon/Massive."""
 
     name = "polygon"
@@ -108,9 +107,6 @@ class PolygonProvider:
             check_body=self._check_body,
             clock=self._clock,
         )
-
-    def latest_day(self) -> date:
-        return today_in_new_york(self._clock())
 
     def quotes(self, symbols: Sequence[str]) -> QuoteBatch:
         """Quotes for ``symbols``; unknown ones go to ``unmatched``."""
@@ -160,14 +156,8 @@ class PolygonProvider:
         results = self._results(spec, AGGREGATE_PAGES)
         with self.http.parsing(spec.endpoint):
             bars = parse_bars(results)
-        if not bars:
-            self._require_known(symbol)
-            raise NoDataError(
-                f"{self.label} has no {interval} prices for {symbol} from {start} "
-                f"to {end}. Try a range that includes trading days."
-            )
 
-        return bars
+        return self._checked_history(bars, symbol, start, end, interval)
 
     def expirations(self, symbol: str) -> list[date]:
         """Distinct expirations of the unexpired contracts, oldest first."""
@@ -181,10 +171,8 @@ class PolygonProvider:
         results = self._results(spec, CONTRACT_PAGES)
         with self.http.parsing(spec.endpoint):
             dates = sorted({date.fromisoformat(r["expiration_date"]) for r in results})
-        if not dates:
-            self._require_known(symbol)
 
-        return dates
+        return self._checked_expirations(dates, symbol)
 
     def option_chain(self, symbol: str, expiration: date) -> OptionChain:
         symbol = _symbol(symbol)
@@ -197,14 +185,8 @@ class PolygonProvider:
         results = self._results(spec, CHAIN_PAGES)
         with self.http.parsing(spec.endpoint):
             chain = parse_option_chain(results, symbol, expiration)
-        if not chain.contracts:
-            self._require_known(symbol)
-            raise NoDataError(
-                f"{self.label} lists no {symbol} options expiring {expiration}. "
-                "Ask for the expirations to see which dates exist."
-            )
 
-        return chain
+        return self._checked_chain(chain, symbol, expiration)
 
     def ticker_details(self, symbol: str) -> TickerDetails:
         symbol = _symbol(symbol)
@@ -247,9 +229,6 @@ class PolygonProvider:
             spec.endpoint,
             max_pages,
         )
-
-    def close(self) -> None:
-        self.http.close()
 
     def _quote(self, symbol: str) -> Quote:
         if self._snapshots_in_plan:

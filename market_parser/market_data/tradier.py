@@ -22,8 +22,9 @@ from typing import Any
 import requests
 
 from market_parser.config.settings import Settings
-from market_parser.errors import NoDataError, UnknownTickerError
+from market_parser.errors import UnknownTickerError
 from market_parser.market_data.http import HttpClient, RequestSpec
+from market_parser.market_data.live import LiveProvider
 from market_parser.market_data.models import (
     Bar,
     Interval,
@@ -34,7 +35,7 @@ from market_parser.market_data.models import (
     Quote,
     QuoteBatch,
 )
-from market_parser.market_data.timestamps import NEW_YORK, to_utc, today_in_new_york
+from market_parser.market_data.timestamps import NEW_YORK, to_utc
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +43,7 @@ _INTERVALS = ("daily", "weekly", "monthly")
 _STATES: tuple[MarketState, ...] = ("open", "closed", "premarket", "postmarket")
 
 
-class TradierProvider:
+class TradierProvider(LiveProvider):
     """Live quotes, history, options and the market clock from Tradier."""
 
     name = "tradier"
@@ -70,9 +71,6 @@ class TradierProvider:
             secrets=settings.secret_values(),
             clock=self._clock,
         )
-
-    def latest_day(self) -> date:
-        return today_in_new_york(self._clock())
 
     def quotes(self, symbols: Sequence[str]) -> QuoteBatch:
         """Quotes for ``symbols`` in one request; unknown ones go to ``unmatched``."""
@@ -120,14 +118,8 @@ class TradierProvider:
         payload = self.http.get_json(spec)
         with self.http.parsing(spec.endpoint):
             bars = parse_history(payload)
-        if not bars:
-            self._require_known(symbol)
-            raise NoDataError(
-                f"{self.label} has no {interval} prices for {symbol} from {start} "
-                f"to {end}. Try a range that includes trading days."
-            )
 
-        return bars
+        return self._checked_history(bars, symbol, start, end, interval)
 
     def expirations(self, symbol: str) -> list[date]:
         """Every listed expiration, adjusted and weekly roots included."""
@@ -141,10 +133,8 @@ class TradierProvider:
         payload = self.http.get_json(spec)
         with self.http.parsing(spec.endpoint):
             dates = parse_expirations(payload)
-        if not dates:
-            self._require_known(symbol)
 
-        return dates
+        return self._checked_expirations(dates, symbol)
 
     def option_chain(self, symbol: str, expiration: date) -> OptionChain:
         symbol = _symbol(symbol)
@@ -157,23 +147,14 @@ class TradierProvider:
         payload = self.http.get_json(spec)
         with self.http.parsing(spec.endpoint):
             chain = parse_chain(payload, symbol, expiration)
-        if not chain.contracts:
-            self._require_known(symbol)
-            raise NoDataError(
-                f"{self.label} lists no {symbol} options expiring {expiration}. "
-                "Ask for the expirations to see which dates exist."
-            )
 
-        return chain
+        return self._checked_chain(chain, symbol, expiration)
 
     def market_clock(self) -> MarketClock:
         spec = RequestSpec("clock", "/v1/markets/clock")
         payload = self.http.get_json(spec)
         with self.http.parsing(spec.endpoint):
             return parse_clock(payload)
-
-    def close(self) -> None:
-        self.http.close()
 
     def _require_known(self, symbol: str) -> None:
         """Raise `UnknownTickerError` when Tradier does not know ``symbol``.

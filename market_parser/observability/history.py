@@ -29,6 +29,7 @@ from market_parser.observability.metrics import (
     MetricsCollector,
     Rollup,
 )
+from market_parser.observability.workers import DaemonWorker
 
 logger = logging.getLogger(__name__)
 
@@ -218,7 +219,7 @@ class HistoryStore:
         return rows
 
 
-class Flusher:
+class Flusher(DaemonWorker):
     """Writes the collector's recent minutes to the store every ``interval`` seconds.
 
     Call `flush` once more at shutdown (`stop` does it). ``after_flush(now)`` runs
@@ -233,6 +234,7 @@ class Flusher:
         after_flush: Callable[[float], None] | None = None,
         retention_seconds: float = RETENTION_SECONDS,
     ) -> None:
+        super().__init__("metrics-flusher")
         self.collector = collector
         self.store = store
         self.interval = interval
@@ -241,23 +243,10 @@ class Flusher:
         self._lock = threading.Lock()
         self._last_minute: int | None = None
         self._last_prune = -math.inf
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        """Start the background thread (once)."""
-        if self._thread is not None:
-            return
-        self._thread = threading.Thread(
-            target=self._run, name="metrics-flusher", daemon=True
-        )
-        self._thread.start()
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop the thread and write the last partial minute."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
+        super().stop(timeout)
         self.flush()
 
     def flush(self, now: float | None = None) -> int:

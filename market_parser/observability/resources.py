@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-import threading
 from pathlib import Path
 
 import psutil
 
 from market_parser.observability.catalog import AppMetrics, register_app_metrics
 from market_parser.observability.metrics import MetricsCollector
+from market_parser.observability.workers import DaemonWorker
 
 logger = logging.getLogger(__name__)
 
@@ -18,7 +18,7 @@ CGROUP_ROOT = Path("/sys/fs/cgroup")
 _NO_LIMIT_FROM = 1 << 60
 
 
-class ResourceSampler:
+class ResourceSampler(DaemonWorker):
     """Samples CPU, memory, threads, sockets and disk every ``interval`` seconds.
 
     One `psutil.Process` lives as long as the sampler and its CPU counter is read
@@ -35,6 +35,7 @@ class ResourceSampler:
         cgroup_root: Path = CGROUP_ROOT,
         process: psutil.Process | None = None,
     ) -> None:
+        super().__init__("resource-sampler")
         self.metrics: AppMetrics = register_app_metrics(collector)
         self.interval = interval
         self.disk_path = Path(disk_path)
@@ -42,23 +43,6 @@ class ResourceSampler:
         self.process = process or psutil.Process()
         self.process.cpu_percent(None)
         self._connections_denied = False
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        """Start sampling in a daemon thread (once)."""
-        if self._thread is not None:
-            return
-        self._thread = threading.Thread(
-            target=self._run, name="resource-sampler", daemon=True
-        )
-        self._thread.start()
-
-    def stop(self, timeout: float = 5.0) -> None:
-        """Stop the sampling thread."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
 
     def sample_once(self) -> None:
         """Read every resource once and set the gauges."""

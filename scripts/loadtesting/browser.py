@@ -12,17 +12,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from loadtesting.localhost import CHROMIUM, CHROMIUM_FLAGS
 from loadtesting.mix import Reply, shown_reply
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 CHAT_INPUT = '[data-testid="stChatInputTextArea"]'
 ASSISTANT = (
     '[data-testid="stChatMessage"]:has([data-testid="stChatMessageAvatarAssistant"])'

@@ -9,7 +9,6 @@ and once more at shutdown) holds only this run's counts.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from loadtesting.inprocess import LOADTEST_SESSION_LIMIT
+from loadtesting.localhost import free_port
 from loadtesting.plan import Plan
 from market_parser.observability.snapshot import SNAPSHOT_FILE, read_snapshot
 
@@ -32,7 +32,7 @@ class StreamlitServer:
     def __init__(self, data_dir: Path, plan: Plan) -> None:
         self.data_dir = data_dir
         self.plan = plan
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = data_dir / "streamlit.log"
         self.process: subprocess.Popen | None = None
@@ -107,12 +107,6 @@ class StreamlitServer:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(5)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def counters(snapshot: dict[str, Any] | None) -> dict[str, Any]:

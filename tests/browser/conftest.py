@@ -4,51 +4,25 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
+sys.path.insert(0, str(ROOT / "scripts"))
 
+from loadtesting import localhost  # noqa: E402
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_healthy(url: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as reply:
-                if reply.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.1)
-    raise TimeoutError(f"Streamlit at {url} did not become healthy in {timeout} s")
+CHROMIUM = shutil.which("chromium") or localhost.CHROMIUM
 
 
 @pytest.fixture(scope="session")
 def app_url(tmp_path_factory) -> Iterator[str]:
     """A Streamlit server running Home.py offline on a free loopback port."""
-    port = free_port()
+    port = localhost.free_port()
     environ = {
         k: v
         for k, v in os.environ.items()
@@ -57,19 +31,7 @@ def app_url(tmp_path_factory) -> Iterator[str]:
     environ["MARKET_PARSER_DATA_DIR"] = str(tmp_path_factory.mktemp("browser-data"))
     log = (tmp_path_factory.mktemp("browser-logs") / "streamlit.log").open("w")
     server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "Home.py",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-        ],
+        localhost.streamlit_command(port),
         cwd=ROOT,
         env=environ,
         stdout=log,
@@ -77,7 +39,7 @@ def app_url(tmp_path_factory) -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_healthy(url)
+        localhost.wait_healthy(url)
         yield url
     finally:
         server.terminate()
@@ -97,7 +59,7 @@ def browser():
     playwright_api = pytest.importorskip("playwright.sync_api")
     with playwright_api.sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_FLAGS
+            executable_path=CHROMIUM, args=localhost.CHROMIUM_FLAGS
         )
         yield chromium
         chromium.close()

@@ -7,28 +7,14 @@ from datetime import date
 import pytest
 
 from market_parser.planner import timephrases
-from market_parser.planner.timephrases import Span
 from market_parser.planner.tokens import tokenize
+from tests.planner.spans import d, span_of
 
 FRIDAY = date(2013, 3, 1)
 MONDAY = date(2013, 2, 25)
 MONTH_START = date(2013, 4, 1)  # a Monday
 YEAR_START = date(2013, 1, 2)  # a Wednesday, the first session of 2013
 MONTH_END = date(2013, 5, 31)
-
-
-def span_of(phrase: str, today: date, forward: bool = False) -> Span:
-    """Read ``phrase`` whole; fail if any word of it is left over."""
-    tokens = tokenize(phrase)
-    found = timephrases.match(tokens, 0, today, forward)
-    assert found is not None, phrase
-    span, size = found
-    assert size == len(tokens), f"{phrase!r} read only {size} words"
-    return span
-
-
-def d(text: str) -> date:
-    return date.fromisoformat(text)
 
 
 @pytest.mark.parametrize(
