@@ -65,9 +65,9 @@ def render_charts(dashboard: Dashboard) -> None:
         _chart(
             "Response time (s)",
             {
-                "avg": _values(s["latency"], "avg"),
-                "p95": _values(s["latency"], "p95"),
-                "p99": _values(s["latency"], "p99"),
+                "avg": _measured(s["latency"], "avg"),
+                "p95": _measured(s["latency"], "p95"),
+                "p99": _measured(s["latency"], "p99"),
             },
             s["latency"],
         )
@@ -102,8 +102,11 @@ def render_charts(dashboard: Dashboard) -> None:
         _chart(
             "CPU (% of one core) and memory (MB)",
             {
-                "CPU %": _values(s["cpu"], "avg"),
-                "RSS MB": [v / 2**20 for v in _values(s["memory"], "avg")],
+                "CPU %": _measured(s["cpu"], "avg"),
+                "RSS MB": [
+                    None if v is None else v / 2**20
+                    for v in _measured(s["memory"], "avg")
+                ],
             },
             s["cpu"],
         )
@@ -129,7 +132,10 @@ def render_download(document: dict[str, Any]) -> None:
 
 
 def _chart(
-    title: str, lines: dict[str, list[float]], points: list[Point], bars: bool = False
+    title: str,
+    lines: dict[str, list[float | None]],
+    points: list[Point],
+    bars: bool = False,
 ) -> None:
     go = graph_objects()
     times = [p.time for p in points]
@@ -143,6 +149,15 @@ def _chart(
 
 def _values(points: list[Point], attribute: str) -> list[float]:
     return [getattr(p, attribute) for p in points]
+
+
+def _measured(points: list[Point], attribute: str) -> list[float | None]:
+    """The values of the steps that have samples; a gap where none were taken.
+
+    A step without samples is not a zero: the app was not running (resources are
+    sampled every 5 s while it runs) or nobody asked (no response time).
+    """
+    return [getattr(p, attribute) if p.count else None for p in points]
 
 
 def _records(records: list[Any], empty: str) -> None:

@@ -103,3 +103,38 @@ def test_page_does_not_import_the_agent_stack(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_steps_without_samples_are_gaps_not_zeros():
+    """An hour ago this process was not running: no line at 0 there, a gap."""
+    import json
+
+    app = open_monitoring()
+    charts = {}
+    for chart in app.get("plotly_chart"):
+        spec = json.loads(chart.proto.spec)
+        charts[spec["layout"]["title"]["text"]] = {
+            trace["name"]: trace["y"] for trace in spec["data"]
+        }
+    cpu = charts["CPU (% of one core) and memory (MB)"]
+    assert cpu["CPU %"][0] is None and cpu["RSS MB"][0] is None
+    assert charts["Response time (s)"]["p95"][0] is None
+    # Counters stay bars of zero: nothing asked is a true count.
+    assert charts["Questions and errors"]["answered"][0] == 0
+
+
+def test_measured_values_leave_gaps_only_where_nothing_was_sampled():
+    """Steps with samples keep their value, zero included; empty steps are None."""
+    from datetime import UTC, datetime
+
+    from market_parser.observability.history import Point
+    from market_parser.ui.monitoring import _measured
+
+    at = datetime(2026, 12, 3, tzinfo=UTC)
+    points = [
+        Point(at, 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0),
+        Point(at, 12, 30.0, 2.5, 0.0, 7.0, 2.0, 6.5, 7.0),
+        Point(at, 3, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0),
+    ]
+    assert _measured(points, "avg") == [None, 2.5, 0.0]
+    assert _measured(points, "p95") == [None, 6.5, 0.0]
