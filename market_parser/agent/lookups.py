@@ -36,13 +36,19 @@ def error_result(exc: MarketParserError, error: str) -> dict[str, Any]:
 
 
 def compact(result: dict[str, Any]) -> dict[str, Any]:
-    """The result as the model sees it: long bar lists trimmed to the latest."""
+    """The result as the model sees it: long bar lists trimmed to the latest.
+
+    ``bars_total`` keeps the untrimmed count, so an answer can say that a
+    table of the bars is cut.
+    """
     bars = result.get("bars")
     if not bars or len(bars) <= MAX_BARS_TO_MODEL:
         return result
     trimmed = dict(result)
     trimmed["bars"] = bars[-MAX_BARS_TO_MODEL:]
+    trimmed["bars_total"] = len(bars)
     trimmed["bars_note"] = f"latest {MAX_BARS_TO_MODEL} of {len(bars)} bars shown"
+
     return trimmed
 
 

@@ -19,6 +19,10 @@ class Performance:
     ``base`` says what that price is: the close of the session before the
     period ("prior_close", as quote screens measure a day's change) or, when
     that is unknown, the period's first open ("open").
+
+    ``high`` and ``low`` are intraday extremes; ``high_close`` and
+    ``low_close`` are the highest and lowest closes, which is what "the
+    highest close" asks for. A tie goes to the earlier session.
     """
 
     start_day: date
@@ -29,6 +33,10 @@ class Performance:
     high_day: date
     low: float
     low_day: date
+    high_close: float
+    high_close_day: date
+    low_close: float
+    low_close_day: date
     change: float
     change_pct: float
     base: ChangeBase
@@ -47,6 +55,10 @@ class Performance:
             "high_day": self.high_day.isoformat(),
             "low": round(self.low, 2),
             "low_day": self.low_day.isoformat(),
+            "high_close": round(self.high_close, 2),
+            "high_close_day": self.high_close_day.isoformat(),
+            "low_close": round(self.low_close, 2),
+            "low_close_day": self.low_close_day.isoformat(),
             "change": round(self.change, 2),
             "change_pct": round(self.change_pct, 2),
             "base": self.base,
@@ -66,6 +78,8 @@ def performance(bars: Sequence[Bar], prior_close: float | None = None) -> Perfor
         raise ValueError("performance needs at least one bar")
     highest = max(bars, key=lambda bar: bar.high)
     lowest = min(bars, key=lambda bar: bar.low)
+    highest_close = max(bars, key=lambda bar: bar.close)
+    lowest_close = min(bars, key=lambda bar: bar.close)
     base: ChangeBase = "prior_close" if prior_close else "open"
     base_price = prior_close or bars[0].open
     change = bars[-1].close - base_price
@@ -79,6 +93,10 @@ def performance(bars: Sequence[Bar], prior_close: float | None = None) -> Perfor
         high_day=highest.day,
         low=lowest.low,
         low_day=lowest.day,
+        high_close=highest_close.close,
+        high_close_day=highest_close.day,
+        low_close=lowest_close.close,
+        low_close_day=lowest_close.day,
         change=change,
         change_pct=change / base_price * 100.0,
         base=base,

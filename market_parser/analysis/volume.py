@@ -14,6 +14,9 @@ VolumeDirection = Literal["rising", "falling", "flat"]
 # Daily volume routinely swings by a few percent; only a move of more than
 # this many percent between the two averages is called a trend.
 FLAT_BAND_PCT = 10.0
+# One or two sessions are a day's news, not a trend: below this many recent
+# sessions no direction is named.
+MIN_TREND_SESSIONS = 3
 LATEST_BASELINE = 20
 
 
@@ -59,8 +62,9 @@ def volume_trend(
     """Compare the last ``recent`` bars' average volume with the ``prior`` before.
 
     The direction is "rising" or "falling" when the recent average differs
-    from the prior one by more than `FLAT_BAND_PCT` percent, else "flat". With
-    fewer bars than asked for, the windows shrink to what there is.
+    from the prior one by more than `FLAT_BAND_PCT` percent, else "flat", and
+    None with fewer than `MIN_TREND_SESSIONS` recent bars or no prior ones.
+    With fewer bars than asked for, the windows shrink to what there is.
     """
     if not bars:
         raise ValueError("a volume trend needs at least one bar")
@@ -82,7 +86,7 @@ def volume_trend(
         prior_sessions=len(prior_bars),
         prior_average=prior_average,
         change_pct=change_pct,
-        direction=_direction(change_pct),
+        direction=_direction(change_pct) if recent >= MIN_TREND_SESSIONS else None,
         latest_volume=bars[-1].volume,
         average_volume_20=baseline,
         latest_vs_average_pct=_pct_change(bars[-1].volume, baseline),

@@ -325,6 +325,48 @@ EXTREMES: Table[str] = Table(
     }
 )
 
+# "Highest close", "closed at its lowest", "52-week closing high": the highest
+# or lowest closing price over a stretch, where plain "high" and "low" mean the
+# intraday extremes. Each maps to the side ("high", "low" or "both") and the
+# stretch it names, if any. "Close high" stays out: it is also "close and high".
+ClosingSide = Literal["high", "low", "both"]
+_SUPERLATIVE = {
+    **dict.fromkeys(("highest", "max", "maximum", "peak"), "high"),
+    **dict.fromkeys(("lowest", "min", "minimum"), "low"),
+}
+_CLOSE_NOUNS = ("close", "closes", "closing", "daily close", "closing level")
+_CLOSE_NOUNS += ("closing price", "closing prices", "close price")
+_CLOSE_VERBS = ("close", "closed", "closes", "closing")
+_BEFORE_SUPERLATIVE = ("", "at its ", "at the ", "at ", "the ")
+_CLOSING_EXTREMES: dict[str, tuple[ClosingSide, str | None]] = {
+    **{
+        f"{word} {noun}": (side, None)
+        for word, side in _SUPERLATIVE.items()
+        for noun in _CLOSE_NOUNS
+    },
+    **{
+        f"{verb} {filler}{word}": (side, None)
+        for verb in _CLOSE_VERBS
+        for filler in _BEFORE_SUPERLATIVE
+        for word, side in _SUPERLATIVE.items()
+    },
+    **{
+        f"{a} and {b} {noun}": ("both", None)
+        for noun in _CLOSE_NOUNS
+        for a, b in (("highest", "lowest"), ("lowest", "highest"))
+    },
+    **dict.fromkeys(("closing high", "closing highs"), ("high", None)),
+    **dict.fromkeys(("closing low", "closing lows"), ("low", None)),
+    **dict.fromkeys(("closing high and low", "closing highs and lows"), ("both", None)),
+    **{
+        f"{stretch} {form}": (word, phrase)
+        for stretch, phrase in _STRETCHES.items()
+        for word in ("high", "low")
+        for form in (f"closing {word}", f"{word} close")
+    },
+}
+CLOSING_EXTREMES: Table[tuple[ClosingSide, str | None]] = Table(_CLOSING_EXTREMES)
+
 # Shorthands for a relative phrase: (relative, count, unit).
 TIME_ALIASES: Table[tuple[Relative, int | None, Unit]] = Table(
     {
@@ -347,6 +389,7 @@ YEAR_LEADS = word_set("in during for since from of")
 # Every word some table knows: a capitalised one is vocabulary, not a ticker.
 KEYWORDS = frozenset().union(
     CUES.words(),
+    CLOSING_EXTREMES.words(),
     INDICATORS.words(),
     NEAREST_EXPIRY.words(),
     UNITS.words(),

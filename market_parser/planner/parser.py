@@ -46,18 +46,23 @@ def _intents(names: str) -> frozenset[Intent]:
 
 
 _OPTIONS = _intents("options_chain expirations")
+_CLOSING = _intents("highest_close lowest_close")
 # These answers already report the price, so a "price" word adds nothing.
-_REPORTS_PRICE = _OPTIONS | _intents("ohlc performance bars compare")
+_REPORTS_PRICE = _OPTIONS | _CLOSING | _intents("ohlc performance bars compare")
 # With one of these, "compare" means "side by side", not a performance race.
-_SPECIFIC = _OPTIONS | _intents("indicators volume support_resistance ohlc bars price")
+_SPECIFIC = (
+    _OPTIONS
+    | _CLOSING
+    | _intents("indicators volume support_resistance ohlc bars price")
+)
 # Everyday words ("better", "change") that alone do not make a market question.
 _EVERYDAY = _intents("compare performance")
 _DAY_INTENTS = _intents("price ohlc market_status")
-_PERIOD_INTENTS = _intents(
+_PERIOD_INTENTS = _CLOSING | _intents(
     "performance bars compare volume indicators support_resistance"
 )
 # Follow-ups inherit the previous question's dates only for these.
-_KEEPS_DATES = _DAY_INTENTS | _intents("performance bars compare volume")
+_KEEPS_DATES = _DAY_INTENTS | _CLOSING | _intents("performance bars compare volume")
 
 
 def parse(question: str, today: date, previous: Plan | None = None) -> Plan:
@@ -210,7 +215,9 @@ def _when(
     if span.is_day and any(i in _DAY_INTENTS for i in intents) and not quote:
         placed["day"] = span.start
     if any(i in _PERIOD_INTENTS for i in intents):
-        placed["period"] = Period(span.start, span.end, span.label, span.trading_days)
+        placed["period"] = Period(
+            span.start, span.end, span.label, span.trading_days, span.is_day
+        )
 
     return placed
 
@@ -273,7 +280,8 @@ def _carry(reading: Reading, carry: _Carry, previous: Plan) -> _Carry:
 def _previous_span(previous: Plan) -> Span | None:
     if previous.period is not None:
         p = previous.period
-        return Span(p.start, p.end, p.label, "range", p.trading_days)
+        shape = "day" if p.one_day else "range"
+        return Span(p.start, p.end, p.label, shape, p.trading_days)
     if previous.day is not None:
         return Span(previous.day, previous.day, previous.day.isoformat(), "day")
     return None

@@ -27,6 +27,8 @@ class Intent(StrEnum):
     OPTIONS_CHAIN = "options_chain"
     MARKET_STATUS = "market_status"
     COMPARE = "compare"
+    HIGHEST_CLOSE = "highest_close"
+    LOWEST_CLOSE = "lowest_close"
     HELP = "help"
 
 
@@ -41,12 +43,16 @@ class Period:
     When ``trading_days`` is set the question counted sessions ("last 5 trading
     days"): take the last N sessions ending at ``end``; ``start`` is then only
     an estimate that counts weekdays back from ``end``.
+
+    ``one_day`` says the question named a single day ("yesterday"), not a
+    stretch that happens to hold one session so far ("this month" on the 1st).
     """
 
     start: date
     end: date
     label: str
     trading_days: int | None = None
+    one_day: bool = False
 
 
 ExpirationKind = Literal[

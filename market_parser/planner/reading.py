@@ -2,9 +2,10 @@
 
 The reading is a sequence of passes over the tokens. Each pass claims the words
 it understands so that later passes do not read them twice, in this order:
-expiration phrases, "52-week high" phrases, time phrases, impossible dates, "is
-the market open", company names, indicator names, intent words, ticker symbols,
-names for the whole market, and misspelt company names.
+expiration phrases, "highest close" phrases, "52-week high" phrases, time
+phrases, impossible dates, "is the market open", company names, indicator
+names, intent words, ticker symbols, names for the whole market, and misspelt
+company names.
 
 Decisions where questions are ambiguous:
 
@@ -20,7 +21,10 @@ Decisions where questions are ambiguous:
 - Capitalised English words (TABLE, SELECT, DROP, PRICE, CALL) are never
   tickers unless written as cashtags ("$TABLE").
 - "52-week high", "all-time low", "year high": performance over that stretch,
-  which reports the high and low.
+  which reports the intraday high and low.
+- "Highest close", "max closing price", "closed at its lowest", "52-week
+  closing high": the highest or lowest close over the period, not the
+  intraday extreme.
 - "Was the market open on 2013-02-18": market status for that day, with no
   ticker; "how did the market close yesterday" still asks for SPY's prices.
 - A date the calendar lacks ("2013-02-30") names no day and adds a sentence to
@@ -100,6 +104,7 @@ def read(question: str, today: date) -> Reading:
     tokens = tokenize(question)
     reading = Reading(tokens, today, forward=_looks_ahead(tokens))
     _read_nearest_expiry(reading)
+    _read_closing_extremes(reading)
     _read_extremes(reading)
     _read_time(reading)
     _read_impossible_dates(reading)
@@ -145,6 +150,25 @@ def _read_nearest_expiry(reading: Reading) -> None:
     for _ in _scan(reading, lx.NEAREST_EXPIRY.match):
         reading.nearest = True
         reading.cues.append(Cue(Intent.EXPIRATIONS, strong=False))
+
+
+_CLOSING_INTENTS = {
+    "high": (Intent.HIGHEST_CLOSE,),
+    "low": (Intent.LOWEST_CLOSE,),
+    "both": (Intent.HIGHEST_CLOSE, Intent.LOWEST_CLOSE),
+}
+
+
+def _read_closing_extremes(reading: Reading) -> None:
+    """Read "highest close" and "52-week closing low" as the extreme closes.
+
+    It runs before "52-week high" so that "52-week high close" asks for the
+    highest close, and before the intent words so that "close" is not an OHLC.
+    """
+    for _, _, (side, stretch) in _scan(reading, lx.CLOSING_EXTREMES.match):
+        if stretch is not None:
+            reading.span = reading.span or timephrases.named(stretch, reading.today)
+        reading.cues.extend(Cue(intent) for intent in _CLOSING_INTENTS[side])
 
 
 def _read_extremes(reading: Reading) -> None:

@@ -32,6 +32,11 @@ def percent(value: float | None) -> str:
     return f"{sign}{abs(value):.2f}%"
 
 
+def unsigned_percent(value: float | None) -> str:
+    """A percentage without its sign, for after a word that gives the direction."""
+    return "n/a" if value is None else f"{abs(value):.2f}%"
+
+
 def shares(value: float | None) -> str:
     if value is None:
         return "n/a"
@@ -62,3 +67,15 @@ def direction(change: float | None) -> str:
 
 def touches(count: int) -> str:
     return "1 touch" if count == 1 else f"{count} touches"
+
+
+def sessions(count: int) -> str:
+    return "1 session" if count == 1 else f"{count} sessions"
+
+
+def above_below(change_pct: float) -> str:
+    """How a figure stands against a baseline: "5.84% below", "level with"."""
+    if round(change_pct, 2) == 0:
+        return "level with"
+    side = "above" if change_pct > 0 else "below"
+    return f"{unsigned_percent(change_pct)} {side}"

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from market_parser.planner.periods import (
+    bars_table,
+    closing_line,
+    performance_line,
+    period_phrase,
+    volume_line,
+)
 from market_parser.planner.plan import Intent, Plan
 from market_parser.planner.wording import (
+    above_below,
     direction,
     eastern,
     money,
@@ -17,6 +24,7 @@ from market_parser.planner.wording import (
     signed,
     signed_money,
     touches,
+    unsigned_percent,
     weekday,
 )
 
@@ -81,7 +89,7 @@ def _price_line(quote: dict[str, Any], live: bool) -> str:
     if quote.get("change") is not None:
         line += (
             f", {direction(quote['change'])} {money(abs(quote['change']))} "
-            f"({percent(quote.get('change_pct'))}) from the previous close of "
+            f"({unsigned_percent(quote.get('change_pct'))}) from the previous close of "
             f"{money(quote.get('prev_close'))}"
         )
     line += "."
@@ -103,33 +111,49 @@ def _ohlc_line(quote: dict[str, Any]) -> str:
     )
 
 
-def _unknown_lines(result: dict[str, Any]) -> list[str]:
+def _unknown_lines(result: dict[str, Any], named: bool = True) -> list[str]:
+    """Say which tickers the source lacks; ``named=False`` when already said."""
     if not result.get("unknown"):
         return []
-    names = ", ".join(result["unknown"])
-    line = f"No data for {names} in {result.get('source', 'the data source')}."
+    line = ""
+    if named:
+        names = ", ".join(result["unknown"])
+        line = f"No data for {names} in {result.get('source', 'the data source')}."
     if result.get("available"):
         line += f" Available tickers: {', '.join(result['available'])}."
-    if "offline" in result.get("source", "").lower():
+    if _offline(result):
         line += LIVE_DATA_HINT
 
-    return [line]
+    return [line.strip()] if line else []
+
+
+def _offline(result: dict[str, Any]) -> bool:
+    return "offline" in result.get("source", "").lower()
+
+
+_CLOSING = {Intent.HIGHEST_CLOSE: "high", Intent.LOWEST_CLOSE: "low"}
+# Intents a closing-extremes line answers in full, without the period summary.
+_CLOSING_ONLY = {*_CLOSING, Intent.VOLUME}
 
 
 def _write_history(plan: Plan, result: dict[str, Any]) -> str:
     perf = result["performance"]
     ticker = result["ticker"]
+    closing = tuple(_CLOSING[i] for i in plan.intents if i in _CLOSING)
     parts = []
     if result.get("note"):
         parts.append(f"_{result['note']}_")
-    if perf["start_day"] == perf["end_day"]:
-        parts.append(_day_line(ticker, perf, result))
-    else:
-        parts.append(_period_line(ticker, plan, perf))
+    if not closing or not set(plan.intents) <= _CLOSING_ONLY:
+        if perf["start_day"] == perf["end_day"]:
+            parts.append(_day_line(ticker, perf, result))
+        else:
+            parts.append(performance_line(ticker, plan, perf, result))
+    if closing:
+        parts.append(closing_line(ticker, plan, result, closing))
     if Intent.VOLUME in plan.intents:
-        parts.append(_volume_line(ticker, result["volume"]))
+        parts.append(volume_line(ticker, plan, result))
     if result.get("include_bars"):
-        parts.append(bars_table(result["bars"]))
+        parts.append(bars_table(result))
 
     return "\n\n".join(parts)
 
@@ -150,77 +174,17 @@ def _day_line(ticker: str, perf: dict[str, Any], result: dict[str, Any]) -> str:
     return line + f", volume {shares(bar['volume'])}."
 
 
-def period_phrase(plan: Plan, default: str = "over the period") -> str:
-    """How a sentence names the plan's period: "last week", "over the past 3 months"."""
-    if plan.period is None:
-        return default
-    label = plan.period.label
-    words = label.split()
-    if words[0] in ("past", "last") and len(words) > 1 and words[1][0].isdigit():
-        return f"over the {label}"
-    if words[0] == "past":
-        return f"over the {label}"
-    return label
-
-
-def _period_line(ticker: str, plan: Plan, perf: dict[str, Any]) -> str:
-    label = period_phrase(plan)
-    base = money(perf.get("base_price"))
-    if perf.get("base") == "open":
-        base += " (its first open in the data)"
-    span = f"{perf['start_day']} to {perf['end_day']}"
-    if re.search(r"\b\d{4}\b", label):
-        # The label is itself a date range: say the sessions' dates once.
-        label, span = f"from {span}", ""
-    line = (
-        f"**{ticker}** {label} ({span + ', ' if span else ''}"
-        f"{perf['sessions']} sessions): {direction(perf['change'])} "
-        f"**{percent(perf['change_pct'])}** ({signed_money(perf['change'])}), "
-        f"from {base} to a close of **{money(perf['close'])}**."
-    )
-    line += (
-        f" High {money(perf['high'])} on {perf['high_day']}, "
-        f"low {money(perf['low'])} on {perf['low_day']}."
-    )
-
-    return line
-
-
-def _volume_line(ticker: str, volume: dict[str, Any]) -> str:
-    return (
-        f"Volume: {ticker} averaged {shares(volume.get('recent_average'))} shares a "
-        f"day over the period, {percent(volume.get('change_pct'))} against the "
-        f"{shares(volume.get('prior_average'))} average before it: "
-        f"**{volume.get('direction') or 'no earlier sessions to compare'}**."
-    )
-
-
-def bars_table(bars: list[dict[str, Any]], limit: int = 30) -> str:
-    rows = [
-        "| Day | Open | High | Low | Close | Volume |",
-        "|---|---:|---:|---:|---:|---:|",
-    ]
-    for bar in bars[-limit:]:
-        rows.append(
-            f"| {bar['day']} | {bar['open']:.2f} | {bar['high']:.2f} | "
-            f"{bar['low']:.2f} | {bar['close']:.2f} | {shares(bar['volume'])} |"
-        )
-    return "\n".join(rows)
-
-
 def _write_comparison(plan: Plan, result: dict[str, Any]) -> str:
     rows = result["rows"]
-    label = period_phrase(plan, "over the past month")
+    if len(rows) < 2:
+        return _write_lone_row(plan, result)
+    label = period_phrase(plan, result)
     first, last = rows[0], rows[-1]
     lines = [
         f"{label[0].upper()}{label[1:]} ({result['requested']['start']} to "
         f"{result['requested']['end']}), **{first['ticker']}** did best at "
-        f"**{percent(first['change_pct'])}**"
-        + (
-            f" and **{last['ticker']}** worst at **{percent(last['change_pct'])}**."
-            if len(rows) > 1
-            else "."
-        ),
+        f"**{percent(first['change_pct'])}** and **{last['ticker']}** worst at "
+        f"**{percent(last['change_pct'])}**.",
         "| Ticker | From | Close | Change | % | High | Low |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
@@ -232,8 +196,44 @@ def _write_comparison(plan: Plan, result: dict[str, Any]) -> str:
         )
     text = lines[0] + "\n\n" + "\n".join(lines[1:])
     extra = _unknown_lines(result)
+    if result.get("no_data"):
+        extra.append(f"{_names(result['no_data'])} had no sessions in that period.")
 
     return "\n\n".join([text, *extra])
+
+
+def _write_lone_row(plan: Plan, result: dict[str, Any]) -> str:
+    """One ticker with data is no ranking: say who is missing, then its numbers."""
+    row = result["rows"][0]
+    unknown, no_data = result.get("unknown", []), result.get("no_data", [])
+    sample = "the offline sample" if _offline(result) else "the data source"
+    reasons = []
+    if unknown:
+        where = "it" if not no_data else sample
+        reasons.append(f"{_names(unknown)} {_be(unknown)} not in {where}")
+    if no_data:
+        have = "has" if len(no_data) == 1 else "have"
+        reasons.append(f"{_names(no_data)} {have} no sessions in it")
+    place = "for this period" if no_data else f"in {sample}"
+    parts = [performance_line(row["ticker"], plan, row, result)]
+    if reasons:
+        parts.insert(
+            0,
+            f"Only **{row['ticker']}** has data {place}: {' and '.join(reasons)}, "
+            "so there is nothing to compare.",
+        )
+
+    return "\n\n".join([*parts, *_unknown_lines(result, named=False)])
+
+
+def _names(symbols: list[str]) -> str:
+    if len(symbols) == 1:
+        return symbols[0]
+    return ", ".join(symbols[:-1]) + f" and {symbols[-1]}"
+
+
+def _be(symbols: list[str]) -> str:
+    return "is" if len(symbols) == 1 else "are"
 
 
 def _write_expirations(plan: Plan, result: dict[str, Any]) -> str:
@@ -354,10 +354,9 @@ def _indicator_lines(result: dict[str, Any], wanted: set[str]) -> list[str]:
         if value is None:
             lines.append(f"{window}-day {kind.upper()}: not enough data")
             continue
-        side = "above" if close > value else "below"
         lines.append(
-            f"{window}-day {kind.upper()}: **{money(value)}** (close is {side}, "
-            f"{percent((close / value - 1) * 100)})"
+            f"{window}-day {kind.upper()}: **{money(value)}** (close is "
+            f"{above_below((close / value - 1) * 100)})"
         )
     cross = _cross_line(result["sma"])
     if cross and {"sma50", "sma200"} <= (wanted or {"sma50", "sma200"}):
@@ -417,10 +416,16 @@ def _averages(wanted: set[str]) -> list[tuple[str, int]]:
 
 
 def _volume_summary(volume: dict[str, Any]) -> str:
-    return (
+    line = (
         f"Volume: last {shares(volume['latest_volume'])} vs a 20-day average of "
         f"{shares(volume.get('average_volume_20'))}; 5-day trend "
-        f"{volume.get('direction') or 'n/a'} ({percent(volume.get('change_pct'))})"
+        f"{volume.get('direction') or 'n/a'}"
+    )
+    if volume.get("change_pct") is None:
+        return line
+    return (
+        f"{line} (the 5-day average is {above_below(volume['change_pct'])} "
+        f"the {volume.get('prior_sessions')} sessions before)"
     )
 
 

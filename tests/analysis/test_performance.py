@@ -55,6 +55,19 @@ def test_one_session(msft_week):
     assert result.change == pytest.approx(0.15)
 
 
+def test_closing_extremes_are_closes_not_intraday_prices(msft_week):
+    """MSFT's highest close that week is 27.95 (03-01), not the 28.05 intraday high.
+
+    The lowest close, 27.37, came on 02-25 and again on 02-26: the earlier
+    session is the one reported.
+    """
+    result = performance(msft_week, prior_close=27.76)
+
+    assert (result.high_close, result.high_close_day) == (27.95, date(2013, 3, 1))
+    assert (result.low_close, result.low_close_day) == (27.37, date(2013, 2, 25))
+    assert (result.high, result.low) == (28.05, 27.33)
+
+
 def test_to_dict_rounds_prices_and_percentages(msft_week):
     """Prices to cents, the percentage to 2 decimals, days as ISO strings."""
     result = performance(msft_week, prior_close=27.76).to_dict()
@@ -68,6 +81,10 @@ def test_to_dict_rounds_prices_and_percentages(msft_week):
         "high_day": "2013-02-25",
         "low": 27.33,
         "low_day": "2013-02-27",
+        "high_close": 27.95,
+        "high_close_day": "2013-03-01",
+        "low_close": 27.37,
+        "low_close_day": "2013-02-25",
         "change": 0.19,
         "change_pct": 0.68,
         "base": "prior_close",

@@ -95,3 +95,19 @@ def test_no_bars_is_a_caller_error():
     """An empty list is a bug upstream of the analysis."""
     with pytest.raises(ValueError):
         volume_trend([])
+
+
+@pytest.mark.parametrize("recent", [1, 2])
+def test_one_or_two_sessions_name_no_direction(recent):
+    """A 50 % jump over one or two sessions is measured but not called a trend."""
+    trend = volume_trend(_bars([100] * 20 + [150] * recent), recent=recent)
+
+    assert trend.change_pct == pytest.approx(50.0)
+    assert trend.direction is None
+
+
+def test_three_sessions_are_enough_for_a_direction():
+    """From three sessions on, the same jump is "rising"."""
+    trend = volume_trend(_bars([100] * 20 + [150] * 3), recent=3)
+
+    assert trend.direction == "rising"

@@ -568,6 +568,65 @@ WINDOWS = [
     case("MSFT SMA 2012", "indicators", "MSFT", indicators="sma20 sma50 sma200"),
 ]
 
+YEAR_52_WEEKS = ("2012-03-02", "2013-03-01")
+
+CLOSING_EXTREMES = [
+    case(
+        "What was the highest close of AAPL in 2012?",
+        "highest_close",
+        "AAPL",
+        period=YEAR_2012,
+    ),
+    case(
+        "What was the lowest close of MSFT in 2012?",
+        "lowest_close",
+        "MSFT",
+        period=YEAR_2012,
+    ),
+    case(
+        "AAPL highest closing price in 2012", "highest_close", "AAPL", period=YEAR_2012
+    ),
+    case("AAPL max close in 2012", "highest_close", "AAPL", period=YEAR_2012),
+    case(
+        "minimum closing price of IBM last year",
+        "lowest_close",
+        "IBM",
+        period=YEAR_2012,
+    ),
+    case(
+        "When did AAPL close highest in 2012?",
+        "highest_close",
+        "AAPL",
+        period=YEAR_2012,
+    ),
+    case(
+        "What day did MSFT close at its lowest last year?",
+        "lowest_close",
+        "MSFT",
+        period=YEAR_2012,
+    ),
+    case("AAPL closing high in 2012", "highest_close", "AAPL", period=YEAR_2012),
+    case(
+        "highest and lowest close of IBM in 2012",
+        "highest_close lowest_close",
+        "IBM",
+        period=YEAR_2012,
+    ),
+    case("AAPL 52-week closing high", "highest_close", "AAPL", period=YEAR_52_WEEKS),
+    case("AAPL 52 week low close", "lowest_close", "AAPL", period=YEAR_52_WEEKS),
+    case("AAPL highest close", "highest_close", "AAPL"),
+    case(
+        "compare AAPL and MSFT highest close in 2012",
+        "highest_close",
+        "AAPL MSFT",
+        period=YEAR_2012,
+    ),
+    # Without "close", a high or low is the intraday one.
+    case("AAPL 52-week high", "performance", "AAPL", period=YEAR_52_WEEKS),
+    case("AAPL high in 2012", "bars", "AAPL", period=YEAR_2012),
+    case("Did AAPL close at the high yesterday?", "ohlc", "AAPL", day="2013-02-28"),
+]
+
 
 @pytest.mark.parametrize(
     ("question", "expected"),
@@ -587,7 +646,8 @@ WINDOWS = [
     + MARKET_STATUS_DAYS
     + TYPOS_AND_NOISE
     + RANKINGS
-    + WINDOWS,
+    + WINDOWS
+    + CLOSING_EXTREMES,
 )
 def test_reads_question(question: str, expected: dict[str, Any]) -> None:
     """Each phrasing yields the intents, tickers and dates a person means."""
@@ -676,6 +736,12 @@ def test_reads_question(question: str, expected: dict[str, Any]) -> None:
             "thanks!",
             expect("help"),
             id="thanks",
+        ),
+        pytest.param(
+            "What was the highest close of AAPL in 2012?",
+            "and MSFT?",
+            expect("highest_close", "MSFT", period=YEAR_2012),
+            id="highest close, and MSFT",
         ),
         pytest.param(
             "Is the market open?",
@@ -807,3 +873,26 @@ def test_every_extreme_names_a_whole_time_phrase() -> None:
     """'52-week high' and the like map to phrases the time rules read whole."""
     for phrase in lexicon.EXTREMES.values():
         assert timephrases.named(phrase, FRIDAY).label == phrase
+
+
+def test_every_closing_extreme_stretch_is_a_whole_time_phrase() -> None:
+    """'52-week closing high' and the like name a stretch the time rules read."""
+    stretches = {stretch for _, stretch in lexicon.CLOSING_EXTREMES.values()}
+    for phrase in stretches - {None}:
+        assert timephrases.named(phrase, FRIDAY).label == phrase
+
+
+def test_a_named_day_is_one_day_and_a_stretch_is_not() -> None:
+    """'yesterday' names one day; 'this month' on the 1st holds one but is not one."""
+    yesterday = parse("volume for IBM yesterday", FRIDAY).period
+    this_month = parse("FB volume trend this month", FRIDAY).period
+    assert yesterday is not None and yesterday.one_day
+    assert this_month is not None and not this_month.one_day
+    assert (this_month.start, this_month.end) == (FRIDAY, FRIDAY)
+
+
+def test_a_follow_up_keeps_a_named_day() -> None:
+    """'and MSFT?' after a volume question about yesterday is still about one day."""
+    previous = parse("volume for IBM yesterday", FRIDAY)
+    period = parse("and MSFT?", FRIDAY, previous).period
+    assert period is not None and period.one_day

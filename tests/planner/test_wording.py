@@ -3,14 +3,17 @@
 import pytest
 
 from market_parser.planner.wording import (
+    above_below,
     direction,
     eastern,
     money,
     percent,
+    sessions,
     shares,
     signed,
     signed_money,
     touches,
+    unsigned_percent,
     weekday,
 )
 
@@ -25,6 +28,11 @@ from market_parser.planner.wording import (
         (signed(-0.0412), "−0.04"),
         (percent(-2.4849), "−2.48%"),
         (percent(1.94495), "+1.94%"),
+        (unsigned_percent(-0.8925), "0.89%"),
+        (unsigned_percent(None), "n/a"),
+        (above_below(-5.84), "5.84% below"),
+        (above_below(43.08), "43.08% above"),
+        (above_below(0.001), "level with"),
         (shares(19_730_300), "19.73M"),
         (shares(1_251_513_200), "1.25B"),
         (shares(950), "950"),
@@ -35,6 +43,8 @@ from market_parser.planner.wording import (
         (direction(0.0), "unchanged"),
         (touches(1), "1 touch"),
         (touches(3), "3 touches"),
+        (sessions(1), "1 session"),
+        (sessions(250), "250 sessions"),
     ],
 )
 def test_wording(written, expected):

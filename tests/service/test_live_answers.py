@@ -56,7 +56,7 @@ def test_tradier_quote_answers_the_price(live_service, upstream):
     assert answer.ok, answer.text
     assert answer.source == "Tradier"
     assert "**MSFT** last traded at **$421.35**" in answer.text
-    assert "(−0.76%)" in answer.text
+    assert "down $3.22 (0.76%)" in answer.text
     sent = upstream.requests_to("/v1/markets/quotes")
     assert len(sent) == 1
     assert sent[0].param("symbols") == "MSFT"

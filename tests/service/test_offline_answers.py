@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import re
 import statistics
 from datetime import date
 from pathlib import Path
@@ -56,6 +57,24 @@ def signed_pct(value: float) -> str:
     return f"{'+' if value >= 0 else '−'}{abs(value):.2f}%"
 
 
+def plain_pct(value: float) -> str:
+    """A percentage as written after a direction word: no sign."""
+    return f"{abs(value):.2f}%"
+
+
+def moved(value: float) -> str:
+    """A change as an answer's sentence states it: "down **0.89%**"."""
+    return f"{'up' if value > 0 else 'down'} **{plain_pct(value)}**"
+
+
+def sessions_in(ticker: str, start: date, end: date) -> list[tuple]:
+    return [r for r in DATA[ticker] if start <= r[0] <= end]
+
+
+def millions(volume: float) -> str:
+    return f"{volume / 1e6:.2f}M"
+
+
 @pytest.fixture(scope="module")
 def service(tmp_path_factory):
     settings = Settings.load(
@@ -79,7 +98,9 @@ def test_price_is_the_last_close_with_its_change(service):
     answer = ask(service, "What is Apple's stock price?")
     assert [t.name for t in answer.tools] == ["get_quotes"]
     assert "$430.47" in answer.text
-    assert signed_pct((430.47 / 441.40 - 1) * 100) in answer.text
+    change_pct = (430.47 / 441.40 - 1) * 100
+    assert f"down $10.93 ({plain_pct(change_pct)}) from" in answer.text
+    assert plain_pct(change_pct) == "2.48%"
     assert answer.as_of == "2013-03-01"
     assert (answer.tokens_in, answer.tokens_out) == (0, 0)  # no language model ran
 
@@ -103,7 +124,7 @@ def test_last_week_is_the_previous_calendar_week(service):
     answer = ask(service, "How did MSFT do last week?")
     expected = period_change_pct("MSFT", date(2013, 2, 18), date(2013, 2, 22))
     assert signed_pct(expected) == "−0.89%"
-    assert "−0.89%" in answer.text
+    assert "down **0.89%** ($0.25)" in answer.text
     assert "$27.76" in answer.text
     assert "2013-02-19 to 2013-02-22" in answer.text
     assert "4 sessions" in answer.text
@@ -116,7 +137,8 @@ def test_three_month_performance_matches_the_data(service):
     start = date.fromisoformat(arguments["start_date"])
     assert start == date(2012, 12, 1)
     expected = period_change_pct("IBM", start, date(2013, 3, 1))
-    assert signed_pct(expected) in answer.text
+    assert moved(expected) == "up **6.76%**"
+    assert moved(expected) in answer.text
 
 
 def test_daily_bars_for_five_sessions(service):
@@ -288,10 +310,13 @@ def test_dates_outside_the_data_are_an_answer(service):
 
 
 def test_change_percent_is_rounded_once(service):
-    """FB's 2013-03-01 change is 1.94495 %: shown as +1.94 % everywhere."""
+    """FB's 2013-03-01 change is 1.94495 %: shown as 1.94 % everywhere.
+
+    After "up" the figure has no sign; standing alone it keeps its "+".
+    """
     price = ask(service, "FB price")
     day = ask(service, "FB volume trend this month")
-    assert "+1.94%" in price.text and "+1.94%" in day.text
+    assert "up $0.53 (1.94%)" in price.text and "+1.94%" in day.text
     assert "1.95%" not in price.text + day.text
 
 
@@ -346,3 +371,211 @@ def test_unsupported_settings_are_named(service):
     assert "RSI(2) is not computed here; RSI(14) is shown." in answer.text
     answer = ask(service, "MSFT 10000-day moving average")
     assert "There is no 10000-day SMA here" in answer.text
+
+
+YEAR_2012 = (date(2012, 1, 1), date(2012, 12, 31))
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What was the highest close of AAPL in 2012?",
+        "What was AAPL's highest closing price in 2012?",
+        "AAPL max close in 2012",
+        "When did AAPL close highest in 2012?",
+        "AAPL closing high in 2012",
+    ],
+)
+def test_highest_close_is_a_close_not_the_intraday_high(service, question):
+    """AAPL's highest 2012 close is 702.10 on 09-19; 705.07 (09-21) was intraday."""
+    year = sessions_in("AAPL", *YEAR_2012)
+    best = max(year, key=lambda r: r[4])
+    top = max(year, key=lambda r: r[2])
+    assert (best[0], best[4]) == (date(2012, 9, 19), 702.10)
+    assert (top[0], top[2]) == (date(2012, 9, 21), 705.07)
+
+    answer = ask(service, question)
+    assert f"({len(year)} sessions)" in answer.text
+    assert "highest close **$702.10** on Wed 2012-09-19" in answer.text
+    assert "The intraday high was $705.07 on Fri 2012-09-21." in answer.text
+    assert "| Day |" not in answer.text
+
+
+def test_lowest_close_is_a_close_not_the_intraday_low(service):
+    """MSFT's lowest 2012 close is 26.37 on 12-04; the 26.26 low came on 12-05."""
+    year = sessions_in("MSFT", *YEAR_2012)
+    worst = min(year, key=lambda r: r[4])
+    bottom = min(year, key=lambda r: r[3])
+    assert (worst[0], worst[4]) == (date(2012, 12, 4), 26.37)
+    assert (bottom[0], bottom[3]) == (date(2012, 12, 5), 26.26)
+
+    answer = ask(service, "What was the lowest close of MSFT in 2012?")
+    assert "lowest close **$26.37** on Tue 2012-12-04" in answer.text
+    assert "The intraday low was $26.26 on Wed 2012-12-05." in answer.text
+    assert "| Day |" not in answer.text
+
+
+def test_52_week_high_stays_the_intraday_high_and_says_so(service):
+    """'52-week high' is the intraday high; '52-week closing high' the close."""
+    intraday = ask(service, "AAPL 52-week high")
+    start = date.fromisoformat(intraday.tools[0].arguments["start_date"])
+    stretch = sessions_in("AAPL", start, date(2013, 3, 1))
+    top = max(stretch, key=lambda r: r[2])
+    best = max(stretch, key=lambda r: r[4])
+    assert f"Intraday high ${top[2]:,.2f} on {top[0]}" in intraday.text
+    assert "highest close" not in intraday.text
+
+    closing = ask(service, "AAPL 52-week closing high")
+    assert f"highest close **${best[4]:,.2f}** on {best[0]:%a} {best[0]}" in (
+        closing.text
+    )
+
+
+def test_a_cut_bars_table_says_which_sessions_it_shows(service):
+    """AAPL's 2012 bars: the table shows the last 30 of 250 and says so."""
+    year = sessions_in("AAPL", *YEAR_2012)
+    answer = ask(service, "AAPL daily bars in 2012")
+    rows = [line for line in answer.text.splitlines() if line.startswith("| 2012")]
+    assert f"_Last 30 of {len(year)} sessions._" in answer.text
+    assert len(year) == 250
+    assert len(rows) == 30
+    assert rows[0].startswith(f"| {year[-30][0]} |")
+
+
+def test_coarser_bars_say_what_each_row_is(service):
+    """Eight years of IBM are monthly bars; the table says so and counts them."""
+    answer = ask(service, "IBM price history from 2005 to 2013")
+    arguments = answer.tools[0].arguments
+    start = date.fromisoformat(arguments["start_date"])
+    end = date.fromisoformat(arguments["end_date"])
+    months = {(r[0].year, r[0].month) for r in sessions_in("IBM", start, end)}
+    assert (
+        f"_Monthly bars, each dated by its first session: the last 30 of "
+        f"{len(months)}._" in answer.text
+    )
+
+
+@pytest.mark.parametrize(
+    ("question", "missing"),
+    [
+        ("Compare AAPL and TSLA over the past year", "TSLA"),
+        ("Compare AAPL and ZZZZ", "ZZZZ"),
+    ],
+)
+def test_a_comparison_with_one_ticker_does_not_rank(service, question, missing):
+    """With only AAPL in the data, the answer names the missing ticker first."""
+    answer = ask(service, question)
+    result = answer.tools[0].result
+    start = date.fromisoformat(result["requested"]["start"])
+    expected = period_change_pct("AAPL", start, date(2013, 3, 1))
+    assert answer.text.startswith(
+        f"Only **AAPL** has data in the offline sample: {missing} is not in it, "
+        "so there is nothing to compare."
+    )
+    assert "**AAPL** over the past" in answer.text
+    assert moved(expected) in answer.text
+    assert "did best" not in answer.text
+    assert "Available tickers: AAPL, FB, GOOG, IBM, MSFT." in answer.text
+
+
+def test_past_year_comparison_with_a_missing_ticker(service):
+    """AAPL over the past year fell 20.64 % from 542.44; TSLA is not in the data."""
+    answer = ask(service, "Compare AAPL and TSLA over the past year")
+    start = date.fromisoformat(answer.tools[0].result["requested"]["start"])
+    base = [r[4] for r in DATA["AAPL"] if r[0] < start][-1]
+    expected = period_change_pct("AAPL", start, date(2013, 3, 1))
+    assert start == date(2012, 3, 1)
+    assert (base, moved(expected)) == (542.44, "down **20.64%**")
+    assert (
+        f"{moved(expected)} (${abs(430.47 - base):.2f}), from ${base:.2f}"
+    ) in answer.text
+
+
+def test_one_session_of_volume_is_not_called_a_trend(service):
+    """March 2013 has one FB session: its volume is given, not a trend."""
+    answer = ask(service, "FB volume trend this month")
+    day_volume = sessions_in("FB", date(2013, 3, 1), date(2013, 3, 1))[0][5]
+    prior = [r[5] for r in DATA["FB"] if r[0] < date(2013, 3, 1)][-20:]
+    average = statistics.fmean(prior)
+    change = (day_volume / average - 1) * 100
+    assert (millions(day_volume), millions(average)) == ("54.06M", "57.42M")
+    assert (
+        "Volume: the data has only 1 session this month, too few to call a trend: "
+        f"{millions(day_volume)} shares on Fri 2013-03-01, {plain_pct(change)} "
+        f"below the {millions(average)} daily average of the 20 sessions before it."
+    ) in answer.text
+    assert answer.tools[0].result["volume"]["direction"] is None
+    assert "**flat**" not in answer.text
+
+
+def test_volume_on_a_named_day_is_that_day_against_the_20_before(service):
+    """IBM yesterday (2013-02-28): its volume against the 20 sessions before it."""
+    answer = ask(service, "volume for IBM yesterday")
+    day_volume = sessions_in("IBM", date(2013, 2, 28), date(2013, 2, 28))[0][5]
+    prior = [r[5] for r in DATA["IBM"] if r[0] < date(2013, 2, 28)][-20:]
+    average = statistics.fmean(prior)
+    change = (day_volume / average - 1) * 100
+    assert change > 0
+    assert (
+        f"Volume: {millions(day_volume)} shares on Thu 2013-02-28, "
+        f"{plain_pct(change)} above the {millions(average)} daily average of the "
+        "20 sessions before it."
+    ) in answer.text
+    assert "too few" not in answer.text
+
+
+def test_two_counted_sessions_of_volume_name_no_trend(service):
+    """IBM's last 2 sessions: their average against the 20 before, and no trend."""
+    answer = ask(service, "IBM volume over the last 2 trading days")
+    last_two = [r[5] for r in DATA["IBM"]][-2:]
+    prior = [r[5] for r in DATA["IBM"]][-22:-2]
+    average, baseline = statistics.fmean(last_two), statistics.fmean(prior)
+    change = (average / baseline - 1) * 100
+    assert change > 0
+    assert (
+        f"Volume: {millions(average)} shares a day on Thu 2013-02-28 and Fri "
+        f"2013-03-01, {plain_pct(change)} above the {millions(baseline)} daily "
+        "average of the 20 sessions before them; too few sessions to call a trend."
+    ) in answer.text
+    assert "the data has only" not in answer.text
+
+
+def test_a_default_period_is_called_the_past_month(service):
+    """'How is IBM doing?' and then a bare 'MSFT' cover the past month, named so."""
+    first = ask(service, "How is IBM doing?", session="default-period")
+    count = len(sessions_in("IBM", date(2013, 2, 1), date(2013, 3, 1)))
+    expected = period_change_pct("IBM", date(2013, 2, 1), date(2013, 3, 1))
+    assert first.text.startswith(
+        f"**IBM** over the past month (2013-02-01 to 2013-03-01, {count} sessions): "
+        f"{moved(expected)}"
+    )
+    service.ask("How is IBM doing?", session_id="follow-up-bare")
+    second = service.ask("MSFT", session_id="follow-up-bare")
+    assert second.ok
+    assert second.text.startswith("**MSFT** over the past month (2013-02-01 to")
+    assert "over the period" not in first.text + second.text
+
+
+# A direction word, then within a few characters a signed figure: "up $0.15
+# (+0.54%)", "below, −5.49%".
+_DOUBLED = re.compile(
+    r"\b(?:up|down|above|below|rising|falling)\b[^\n|:;]{0,12}?[+−]\$?\d"
+)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How did MSFT do last week?",
+        "IBM performance over the past 3 months",
+        "What is Apple's stock price?",
+        "Technicals for AAPL",
+        "IBM volume this week",
+        "Compare AAPL and TSLA over the past year",
+        "Compare AAPL, MSFT and IBM over the past month",
+    ],
+)
+def test_a_direction_word_is_not_followed_by_a_sign(service, question):
+    """'down 0.89%', never 'down −0.89%'; signed figures stay in tables."""
+    answer = ask(service, question)
+    assert not _DOUBLED.search(answer.text), answer.text
