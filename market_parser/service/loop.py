@@ -32,14 +32,16 @@ class BackgroundLoop:
         self._lock = threading.Lock()
 
     def start(self) -> None:
-        """Start the thread; calling it again is a no-op."""
+        """Start the thread once; every caller returns when the loop is running."""
         with self._lock:
-            if self._thread is not None:
-                return
-            self._thread = threading.Thread(
-                target=self._run, name=self._name, daemon=True
-            )
-            self._thread.start()
+            if self._thread is None:
+                self._ready.clear()
+                self._thread = threading.Thread(
+                    target=self._run, name=self._name, daemon=True
+                )
+                self._thread.start()
+        # Outside the lock, and on every call: a caller that finds the thread
+        # already started must still wait until it has made its loop.
         self._ready.wait()
 
     def _run(self) -> None:
