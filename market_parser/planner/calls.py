@@ -11,7 +11,6 @@ ToolCall = tuple[str, dict[str, Any]]
 
 # What a question means when it names no period.
 DEFAULT_BARS_SESSIONS = 5
-DEFAULT_PERIOD_DAYS = 30
 
 _TECHNICAL = {Intent.INDICATORS, Intent.SUPPORT_RESISTANCE}
 
@@ -26,7 +25,29 @@ def plan_calls(plan: Plan, today: date) -> list[ToolCall]:
             if call not in calls:
                 calls.append(call)
 
-    return calls
+    return _one_history_per_range(calls)
+
+
+def _one_history_per_range(calls: list[ToolCall]) -> list[ToolCall]:
+    """Merge history calls that differ only in whether bars are shown.
+
+    "AAPL performance and daily bars last week" asks for one range twice; one
+    call with the bars answers both, and the summary is written once.
+    """
+    merged: list[ToolCall] = []
+    index: dict[tuple, int] = {}
+    for name, arguments in calls:
+        if name != "get_price_history":
+            merged.append((name, arguments))
+            continue
+        key = tuple(sorted((k, v) for k, v in arguments.items() if k != "include_bars"))
+        if key not in index:
+            index[key] = len(merged)
+            merged.append((name, arguments))
+        elif arguments.get("include_bars"):
+            merged[index[key]] = (name, arguments)
+
+    return merged
 
 
 def _calls_for(intent: Intent, plan: Plan, today: date) -> list[ToolCall]:
