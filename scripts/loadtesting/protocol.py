@@ -17,6 +17,7 @@ import time
 from typing import Any
 
 from loadtesting.mix import Reply, shown_reply
+from market_parser.ui.chat import SHOWN_QUESTIONS
 
 ANSWER_TIMEOUT_S = 60.0
 # An answer's footer ends in "ref <correlation id>"; the "you are number N in
@@ -56,7 +57,9 @@ class ProtocolSession:
         await self._send_rerun(text)
         try:
             reply, seen_at = await asyncio.wait_for(
-                self._answer(self.asked), ANSWER_TIMEOUT_S
+                # The page keeps the last SHOWN_QUESTIONS; ours is the last.
+                self._answer(min(self.asked, SHOWN_QUESTIONS)),
+                ANSWER_TIMEOUT_S,
             )
         except TimeoutError:
             return Reply("", "timeout", "ProtocolTimeout"), ANSWER_TIMEOUT_S
