@@ -11,12 +11,8 @@ import uuid
 import streamlit as st
 
 from market_parser.ui.bootstrap import app_service, settings_or_stop
-from market_parser.ui.chat import (
-    EXAMPLES,
-    SHOWN_QUESTIONS,
-    render_answer,
-    render_question,
-)
+from market_parser.ui.chat import EXAMPLES, render_answer, render_question
+from market_parser.ui.limits import SHOWN_QUESTIONS
 
 st.set_page_config(page_title="Market Parser", layout="wide")
 # First, so the browser gets the input before anything else on the page.

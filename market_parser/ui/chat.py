@@ -43,9 +43,6 @@ EXAMPLES = (
 )
 
 
-# Questions (with their answers) a page keeps; older ones leave the page.
-SHOWN_QUESTIONS = 25
-
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
 
 

@@ -17,7 +17,7 @@ import time
 from typing import Any
 
 from loadtesting.mix import Reply, shown_reply
-from market_parser.ui.chat import SHOWN_QUESTIONS
+from market_parser.ui.limits import SHOWN_QUESTIONS
 
 ANSWER_TIMEOUT_S = 60.0
 # An answer's footer ends in "ref <correlation id>"; the "you are number N in

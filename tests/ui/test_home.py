@@ -141,9 +141,9 @@ def test_successive_questions_keep_their_order(page):
 
 def test_page_keeps_the_last_questions(page, monkeypatch):
     """Past the page's limit the oldest question leaves, and the page says so."""
-    from market_parser.ui import chat
+    from market_parser.ui import limits
 
-    monkeypatch.setattr(chat, "SHOWN_QUESTIONS", 2)
+    monkeypatch.setattr(limits, "SHOWN_QUESTIONS", 2)
     app = page()
     for question in (
         "What did Microsoft close at yesterday?",
