@@ -4,7 +4,7 @@ Plotly is imported only when a chart is drawn, so the page paints its input
 before paying for it. An answer is drawn once: Streamlit records the elements a
 ``st.cache_data`` function emits and replays them on a cache hit, so every later
 run of the page sends the recorded chart and table instead of rebuilding them.
-A conversation of 40 answers with charts would otherwise rebuild 40 plotly
+A page of 25 answers with charts would otherwise rebuild 25 plotly
 figures for every new question.
 """
 

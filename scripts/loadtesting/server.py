@@ -11,15 +11,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from loadtesting.inprocess import LOADTEST_SESSION_LIMIT
-from loadtesting.localhost import free_port
+from loadtesting.localhost import free_port, wait_healthy
 from loadtesting.plan import Plan
 from market_parser.observability.snapshot import SNAPSHOT_FILE, read_snapshot
 
@@ -78,16 +75,11 @@ class StreamlitServer:
         return env
 
     def _wait_healthy(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process is not None and self.process.poll() is not None:
-                raise SystemExit(f"Streamlit exited at start:\n{self._log_tail()}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=1):
-                    return
-            except (urllib.error.URLError, OSError):
-                time.sleep(0.1)
-        raise SystemExit(f"Streamlit was not healthy within {timeout:g} s")
+        try:
+            wait_healthy(self.url, timeout, process=self.process)
+        except SystemExit as exc:
+            message = f"Streamlit: {exc}; its log ends:\n{self._log_tail()}"
+            raise SystemExit(message) from None
 
     def _log_tail(self) -> str:
         lines = self.log_path.read_text(errors="replace").splitlines()
