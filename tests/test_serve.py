@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -23,31 +22,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from loadtesting.localhost import CHROMIUM, CHROMIUM_FLAGS, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVE = ROOT / "scripts" / "serve.py"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SHUTDOWN_LIMIT_S = 10.0
 CHAT_INPUT = '[data-testid="stChatInputTextArea"]'
 ANSWER_FOOTER = (
     '[data-testid="stChatMessage"]:has([data-testid="stChatMessageAvatarAssistant"])'
     ' [data-testid="stCaptionContainer"]'
 )
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def alive(pid: int) -> bool:

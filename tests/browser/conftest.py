@@ -5,16 +5,14 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from loadtesting import localhost
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "scripts"))
 
-from loadtesting import localhost  # noqa: E402
 
 CHROMIUM = shutil.which("chromium") or localhost.CHROMIUM
 

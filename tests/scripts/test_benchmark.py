@@ -8,11 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import benchmark
+
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "benchmark.py"
-sys.path.insert(0, str(ROOT / "scripts"))
-
-import benchmark  # noqa: E402
 
 
 def result_file(path: Path, questions: dict[str, tuple[float, float]]) -> Path:

@@ -10,15 +10,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import loadtest
 import pytest
+from loadtesting import localhost, mix, protocol
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "loadtest.py"
-CHROMIUM = Path("/usr/bin/chromium")
-sys.path.insert(0, str(ROOT / "scripts"))
-
-import loadtest  # noqa: E402
-from loadtesting import mix, protocol  # noqa: E402
+CHROMIUM = Path(localhost.CHROMIUM)
 
 
 def run_script(*args: str, timeout: float = 90) -> subprocess.CompletedProcess:

@@ -13,16 +13,12 @@ import time
 import urllib.request
 from pathlib import Path
 
+from loadtesting.localhost import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "health_sidecar.py"
 FORBIDDEN = ("agents", "openai", "streamlit", "requests", "psutil", "pandas", "numpy")
 START_LIMIT_S = 0.5
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def start(tmp_path: Path, *extra: str) -> tuple[subprocess.Popen, int]:
