@@ -18,15 +18,16 @@ _BADGES = {
     "unhealthy": ("red", "Unhealthy"),
 }
 _CHART_LAYOUT = {
-    "height": 260,
-    "margin": {"l": 10, "r": 10, "t": 36, "b": 10},
-    # Above the plot, right-aligned: below it, the legend covered the date axis.
+    "height": 280,
+    "margin": {"l": 10, "r": 10, "t": 64, "b": 10},
+    # The legend sits between the title and the plot: below the plot it covered
+    # the date axis, and beside the title it covered long titles on narrow columns.
     "legend": {
         "orientation": "h",
         "yanchor": "bottom",
-        "y": 1.02,
-        "xanchor": "right",
-        "x": 1,
+        "y": 1.0,
+        "xanchor": "left",
+        "x": 0,
     },
 }
 
@@ -141,9 +142,27 @@ def _chart(
     times = [p.time for p in points]
     figure = go.Figure()
     for name, values in lines.items():
-        trace = go.Bar if bars else go.Scatter
-        figure.add_trace(trace(x=times, y=values, name=name))
-    figure.update_layout(title=title, barmode="group", **_CHART_LAYOUT)
+        if bars:
+            figure.add_trace(go.Bar(x=times, y=values, name=name))
+        else:
+            # Markers too: a step with samples between two gaps (the first minutes
+            # after a start) is a single point, which a line alone does not draw.
+            figure.add_trace(
+                go.Scatter(
+                    x=times, y=values, name=name, mode="lines+markers", marker_size=5
+                )
+            )
+    figure.update_layout(
+        title={
+            "text": title,
+            "yref": "container",
+            "y": 1,
+            "yanchor": "top",
+            "pad": {"t": 10},
+        },
+        barmode="group",
+        **_CHART_LAYOUT,
+    )
     st.plotly_chart(figure, width="stretch", key=f"chart-{title}")
 
 

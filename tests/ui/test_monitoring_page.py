@@ -111,14 +111,18 @@ def test_steps_without_samples_are_gaps_not_zeros():
 
     app = open_monitoring()
     charts = {}
+    modes = {}
     for chart in app.get("plotly_chart"):
         spec = json.loads(chart.proto.spec)
-        charts[spec["layout"]["title"]["text"]] = {
-            trace["name"]: trace["y"] for trace in spec["data"]
-        }
+        title = spec["layout"]["title"]["text"]
+        charts[title] = {trace["name"]: trace["y"] for trace in spec["data"]}
+        modes[title] = {trace.get("mode") for trace in spec["data"]}
     cpu = charts["CPU (% of one core) and memory (MB)"]
     assert cpu["CPU %"][0] is None and cpu["RSS MB"][0] is None
     assert charts["Response time (s)"]["p95"][0] is None
+    # Between gaps a step is a lone point, which only a marker draws.
+    assert modes["Response time (s)"] == {"lines+markers"}
+    assert modes["CPU (% of one core) and memory (MB)"] == {"lines+markers"}
     # Counters stay bars of zero: nothing asked is a true count.
     assert charts["Questions and errors"]["answered"][0] == 0
 
