@@ -20,6 +20,7 @@ _BADGES = {
 _CHART_LAYOUT = {
     "height": 280,
     "margin": {"l": 10, "r": 10, "t": 64, "b": 10},
+    "title": {"yref": "container", "y": 1, "yanchor": "top", "pad": {"t": 10}},
     # The legend sits between the title and the plot: below the plot it covered
     # the date axis, and beside the title it covered long titles on narrow columns.
     "legend": {
@@ -152,17 +153,7 @@ def _chart(
                     x=times, y=values, name=name, mode="lines+markers", marker_size=5
                 )
             )
-    figure.update_layout(
-        title={
-            "text": title,
-            "yref": "container",
-            "y": 1,
-            "yanchor": "top",
-            "pad": {"t": 10},
-        },
-        barmode="group",
-        **_CHART_LAYOUT,
-    )
+    figure.update_layout(_CHART_LAYOUT, title_text=title, barmode="group")
     st.plotly_chart(figure, width="stretch", key=f"chart-{title}")
 
 
